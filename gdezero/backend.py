@@ -1,0 +1,209 @@
+"""The backend seam: the one module that knows array libraries by name.
+
+Everything else asks `get_array_module` for an Array API namespace and calls only
+standard functions on it. Namespaces are cached per array type, so a lookup on the
+hot path is one dict access.
+"""
+import math
+
+import array_api_compat
+import numpy as np
+
+# type(array) -> (namespace, single_device); filled lazily by _namespace_of.
+_NAMESPACES = {}
+
+
+def _backend_name(array):
+    module = type(array).__module__.split(".")[0]
+    return {"numpy": "NumPy", "cupy": "CuPy", "torch": "PyTorch"}.get(module, module)
+
+
+def _namespace_of(array):
+    entry = _NAMESPACES.get(type(array))
+    if entry is None:
+        try:
+            xp = array_api_compat.array_namespace(array)
+        except TypeError:
+            raise TypeError(
+                f"gdezero needs an array of an Array API backend (numpy.ndarray, "
+                f"cupy.ndarray, torch.Tensor, array_api_strict array, ...), got "
+                f"{type(array).__module__}.{type(array).__qualname__}") from None
+        # NumPy arrays all live on the CPU, so device checks can be skipped for them.
+        entry = (xp, isinstance(array, np.ndarray))
+        _NAMESPACES[type(array)] = entry
+    return entry
+
+
+def is_array(obj):
+    """True for an array of any backend gdezero can use (not for Python scalars)."""
+    return type(obj) in _NAMESPACES or (
+        not isinstance(obj, (int, float, complex, bool, str, bytes, list, tuple))
+        and array_api_compat.is_array_api_obj(obj))
+
+
+def as_backend_array(obj):
+    """Normalise an output of a kernel: NumPy scalars become 0-d arrays."""
+    if isinstance(obj, np.generic):
+        return np.asarray(obj)
+    return obj
+
+
+def device_of(array):
+    return array_api_compat.device(array)
+
+
+def get_array_module(*xs):
+    """The Array API namespace of the arrays (or Variables) in `xs`.
+
+    Python scalars and None are ignored; with no array at all, the NumPy namespace.
+    Mixing backends raises TypeError; mixing devices raises ValueError.
+    """
+    first = None
+    xp = single_device = None
+    for x in xs:
+        x = getattr(x, "data", x) if not isinstance(x, np.ndarray) else x
+        if x is None or isinstance(x, (int, float, complex)):
+            continue
+        if isinstance(x, np.generic):
+            x = np.asarray(x)
+        ns, single = _namespace_of(x)
+        if first is None:
+            first, xp, single_device = x, ns, single
+            continue
+        if ns is not xp:
+            a, b = _backend_name(first), _backend_name(x)
+            raise TypeError(
+                f"cannot mix array backends in one operation: {a} ({type(first).__name__}) "
+                f"and {b} ({type(x).__name__}); convert one of them, e.g. with "
+                f"Variable.to_cpu() / to_gpu() or the backend's asarray")
+        if not single_device:
+            da, db = device_of(first), device_of(x)
+            if da != db:
+                raise ValueError(
+                    f"cannot mix devices in one operation: {da!r} and {db!r}; move one "
+                    f"operand with Variable.to_gpu(device) / to_cpu() first")
+    if xp is None:
+        return _namespace_of(np.empty(0))[0]
+    return xp
+
+
+def namespace_of_type(array):
+    """Fast path for one array whose namespace is already known."""
+    entry = _NAMESPACES.get(type(array))
+    return entry[0] if entry is not None else _namespace_of(array)[0]
+
+
+# ----------------------------------------------------------------------------- devices
+_INSTALL_CUPY = ("install CuPy for your CUDA version, e.g. `pip install 'gdezero[gpu]'` "
+                 "(cupy-cuda12x)")
+
+
+def _cupy():
+    try:
+        import cupy
+    except ImportError:
+        raise RuntimeError(f"to_gpu() needs CuPy, which is not installed: {_INSTALL_CUPY}") from None
+    return cupy
+
+
+def _cuda_device_count(cupy):
+    try:
+        return cupy.cuda.runtime.getDeviceCount()
+    except Exception:  # CuPy raises CUDARuntimeError (or others) when no driver/device is present
+        return 0
+
+
+def gpu_available():
+    """True when CuPy is importable and sees at least one CUDA device."""
+    try:
+        import cupy
+    except ImportError:
+        return False
+    return _cuda_device_count(cupy) > 0
+
+
+def _check_device_index(device, count, what):
+    index = 0 if device is None else int(getattr(device, "index", device) or 0)
+    if not 0 <= index < count:
+        raise RuntimeError(
+            f"to_gpu(device={device!r}): {what} sees {count} CUDA device(s), so valid indices "
+            f"are 0..{count - 1}")
+    return index
+
+
+def to_gpu(array, device=None):
+    """Move an array to a CUDA device: NumPy -> CuPy, torch 'cpu' -> 'cuda'."""
+    if array_api_compat.is_torch_array(array):
+        import torch
+        if not torch.cuda.is_available():
+            raise RuntimeError(
+                "to_gpu(): this PyTorch build sees no CUDA device (torch.cuda.is_available() is "
+                "False); install a CUDA build of torch on a machine with an NVIDIA GPU")
+        index = _check_device_index(device, torch.cuda.device_count(), "PyTorch")
+        return array.to(f"cuda:{index}")
+    if array_api_compat.is_cupy_array(array):
+        cupy = _cupy()
+        index = _check_device_index(device, _cuda_device_count(cupy), "CuPy")
+        if array.device.id == index:
+            return array
+        with cupy.cuda.Device(index):
+            return cupy.asarray(array)
+    if isinstance(array, np.ndarray):
+        cupy = _cupy()
+        count = _cuda_device_count(cupy)
+        if count == 0:
+            raise RuntimeError(
+                "to_gpu(): CuPy is installed but no CUDA device is visible (no NVIDIA driver "
+                "or GPU on this machine); run on a machine with a GPU or keep the data on the CPU")
+        index = _check_device_index(device, count, "CuPy")
+        with cupy.cuda.Device(index):
+            return cupy.asarray(array)
+    raise RuntimeError(
+        f"to_gpu(): the {_backend_name(array)} backend has no GPU flavour; use NumPy data "
+        f"with CuPy, or torch tensors, to run on a GPU")
+
+
+def to_cpu(array):
+    """Move an array to the CPU; data already there is returned unchanged."""
+    if array_api_compat.is_cupy_array(array):
+        return array.get()
+    if array_api_compat.is_torch_array(array):
+        return array if array.device.type == "cpu" else array.cpu()
+    if isinstance(array, np.ndarray):
+        return array
+    xp = namespace_of_type(array)
+    cpu = getattr(xp, "Device", None)
+    if cpu is not None and array.device != cpu("CPU_DEVICE"):  # array_api_strict's devices
+        return array.to_device(cpu("CPU_DEVICE"))
+    return array
+
+
+# ----------------------------------------------------------------------------- scatter-add
+def scatter_add(xp, out, index, values):
+    """`out[index] += values` where repeated integer indices add up; returns the result."""
+    if isinstance(out, np.ndarray):
+        np.add.at(out, index, values)
+        return out
+    if array_api_compat.is_cupy_array(out):
+        import cupyx
+        cupyx.scatter_add(out, index, values)
+        return out
+    # Any other namespace: the flat positions the index selects, then add into them.
+    size = math.prod(out.shape)
+    positions = xp.reshape(xp.reshape(xp.arange(size, device=out.device), out.shape)[index], (-1,))
+    flat_values = xp.reshape(values, (-1,))
+    if array_api_compat.is_torch_array(out):
+        out.reshape(-1).index_add_(0, positions, flat_values)
+        return out
+    # Standard-only fallback (e.g. array_api_strict): a one-hot matrix sums the repeats.
+    one_hot = xp.astype(xp.arange(size, device=out.device)[:, None] == positions[None, :], out.dtype)
+    return out + xp.reshape(xp.matmul(one_hot, flat_values), out.shape)
+
+
+def to_numpy(array):
+    """A NumPy copy (or view) of an array of any backend, for comparisons and plotting."""
+    if isinstance(array, np.ndarray):
+        return array
+    if isinstance(array, (int, float, complex, bool, np.generic, list, tuple)):
+        return np.asarray(array)
+    return np.asarray(to_cpu(array))

@@ -1,0 +1,516 @@
+"""The graph engine: Variable, Function, the backprop loop and arithmetic.
+
+Nothing here does array math beyond operators and the Array API standard on the
+namespace of the inputs, so the same graph (including recorded backward passes)
+runs on every backend.
+"""
+import contextlib
+import math
+import heapq
+import itertools
+import weakref
+
+import numpy as np
+
+from gdezero import backend
+from gdezero.backend import as_backend_array, get_array_module, is_array
+
+
+class Config:
+    enable_backprop = True
+
+
+@contextlib.contextmanager
+def using_config(name, value):
+    old_value = getattr(Config, name)
+    setattr(Config, name, value)
+    try:
+        yield
+    finally:
+        setattr(Config, name, old_value)
+
+
+def no_grad():
+    return using_config("enable_backprop", False)
+
+
+_SCALARS = (int, float)
+
+
+# ============================================================================ Variable
+class Variable:
+    __slots__ = ("data", "name", "grad", "creator", "generation", "__weakref__")
+    # Lets `ndarray op Variable` fall through to Variable's reflected operators.
+    __array_ufunc__ = None
+    __array_priority__ = 200
+
+    def __init__(self, data, name=None):
+        if data is not None and not is_array(data):
+            if isinstance(data, np.generic):
+                data = np.asarray(data)
+            else:
+                raise TypeError(
+                    f"Variable data must be an array (numpy.ndarray, cupy.ndarray, "
+                    f"torch.Tensor, array_api_strict array, ...) or None, got "
+                    f"{type(data).__name__}: {data!r:.60}; wrap it first, e.g. "
+                    f"Variable(np.array(...)) or gd.as_array(...)")
+        self.data = data
+        self.name = name
+        self.grad = None
+        self.creator = None
+        self.generation = 0
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return math.prod(self.data.shape)
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return backend.device_of(self.data)
+
+    @property
+    def xp(self):
+        return backend.namespace_of_type(self.data)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d Variable")
+        return self.data.shape[0]
+
+    def __repr__(self):
+        if self.data is None:
+            return "variable(None)"
+        body = str(self.data).replace("\n", "\n" + " " * 9)
+        return f"variable({body})"
+
+    def set_creator(self, func):
+        self.creator = func
+        self.generation = func.generation + 1
+
+    def cleargrad(self):
+        self.grad = None
+
+    def unchain(self):
+        self.creator = None
+
+    def unchain_backward(self):
+        """Cut every link above this Variable (DeZero), iteratively for long chains."""
+        stack = [self.creator] if self.creator is not None else []
+        seen = set()
+        while stack:
+            f = stack.pop()
+            for x in f.inputs:
+                if x.creator is not None and id(x.creator) not in seen:
+                    seen.add(id(x.creator))
+                    stack.append(x.creator)
+                x.unchain()
+        self.unchain()
+
+    def backward(self, retain_grad=False, create_graph=False):
+        if self.grad is None:
+            self.grad = Variable(self.xp.ones_like(self.data))
+        grads = backprop([self], [self.grad], create_graph, keep=None if retain_grad else ())
+        with using_config("enable_backprop", create_graph):
+            for var, g in grads.values():
+                if var is self:
+                    continue
+                if var.creator is None:
+                    var.grad = g if var.grad is None else var.grad + g
+                else:  # retain_grad: the reached non-leaves are in `grads` too
+                    var.grad = g
+
+    def to_gpu(self, device=None):
+        self.data = backend.to_gpu(self.data, device)
+        if self.grad is not None:
+            self.grad.to_gpu(device)
+        return self
+
+    def to_cpu(self):
+        if self.data is not None:
+            self.data = backend.to_cpu(self.data)
+        if self.grad is not None:
+            self.grad.to_cpu()
+        return self
+
+    # The differentiable methods are bound once functions.py is imported.
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return _functions().reshape(self, shape)
+
+    def transpose(self, *axes):
+        if len(axes) == 0:
+            axes = None
+        elif len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return _functions().transpose(self, axes)
+
+    @property
+    def T(self):
+        return _functions().transpose(self)
+
+    def sum(self, axis=None, keepdims=False):
+        return _functions().sum(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return _functions().max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _functions().min(self, axis, keepdims)
+
+    def __getitem__(self, slices):
+        return _functions().get_item(self, slices)
+
+    def matmul(self, other):
+        return _functions().matmul(self, other)
+
+    def __matmul__(self, other):
+        return _functions().matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _functions().matmul(other, self)
+
+    # Arithmetic operators (bound below to keep the class body short).
+
+
+class Parameter(Variable):
+    __slots__ = ()
+
+
+def _functions():
+    from gdezero import functions
+    return functions
+
+
+def as_variable(obj):
+    if isinstance(obj, Variable):
+        return obj
+    return Variable(obj)
+
+
+def as_array(x, xp=None):
+    """Arrays pass through; Python and NumPy scalars become 0-d arrays (of `xp`)."""
+    if is_array(x):
+        return x
+    if xp is None:
+        xp = get_array_module(x)
+    return xp.asarray(x)
+
+
+def _new_variable(data):
+    # Outputs of kernels skip the constructor's validation: data is known to be an array.
+    v = Variable.__new__(Variable)
+    v.data = data
+    v.name = None
+    v.grad = None
+    v.creator = None
+    v.generation = 0
+    return v
+
+
+# ============================================================================ Function
+class Function:
+    """A node of the graph. Subclasses implement `forward` on raw arrays and
+    `backward` on Variables (with gdezero functions only, so it is differentiable)."""
+
+    generation = 0
+    inputs = ()
+    outputs = ()
+
+    def __call__(self, *inputs):
+        inputs = [x if isinstance(x, Variable) else as_variable(x) for x in inputs]
+        xs = [x.data for x in inputs]
+        if len(xs) > 1:
+            get_array_module(*xs)  # one clear error for mixed backends or devices
+        ys = self.forward(*xs)
+        if type(ys) is not tuple:
+            ys = (ys,)
+        outputs = [_new_variable(as_backend_array(y)) for y in ys]
+        if Config.enable_backprop:
+            generation = max([x.generation for x in inputs]) if len(inputs) > 1 else inputs[0].generation
+            self.generation = generation
+            for output in outputs:
+                output.creator = self
+                output.generation = generation + 1
+            self.inputs = inputs
+            self.outputs = [weakref.ref(output) for output in outputs]
+        return outputs if len(outputs) > 1 else outputs[0]
+
+    def forward(self, *xs):
+        raise NotImplementedError(f"{type(self).__name__}.forward")
+
+    def backward(self, *gys):
+        raise NotImplementedError(f"{type(self).__name__}.backward")
+
+
+_tiebreak = itertools.count()
+
+
+def backprop(outputs, seeds, create_graph=False, keep=None):
+    """Propagate `seeds` from `outputs` back through the graph.
+
+    Returns {id(variable): (variable, grad)} for every leaf reached, for the variables
+    whose ids are in `keep`, and (keep=None) for every variable reached. Grads of other
+    intermediates are dropped as soon as their function has run, so memory stays flat.
+    """
+    grads = {}
+    for y, gy in zip(outputs, seeds):
+        _accumulate(grads, y, gy)
+    heap = []
+    seen = set()
+    for y in outputs:
+        f = y.creator
+        if f is not None and f not in seen:
+            seen.add(f)
+            heapq.heappush(heap, (-f.generation, next(_tiebreak), f))
+
+    with using_config("enable_backprop", create_graph):
+        while heap:
+            f = heapq.heappop(heap)[2]
+            outs = [ref() for ref in f.outputs]
+            gys = []
+            for out in outs:
+                entry = None if out is None else grads.get(id(out))
+                if entry is None:  # an unused output of a multi-output function
+                    entry = (out, Variable(out.xp.zeros_like(out.data))) if out is not None else (None, None)
+                gys.append(entry[1])
+            gxs = f.backward(*gys)
+            if type(gxs) is not tuple:
+                gxs = (gxs,)
+            for x, gx in zip(f.inputs, gxs):
+                if gx is None:
+                    continue
+                _accumulate(grads, x, gx)
+                g = x.creator
+                if g is not None and g not in seen:
+                    seen.add(g)
+                    heapq.heappush(heap, (-g.generation, next(_tiebreak), g))
+            if keep is not None:
+                for out in outs:
+                    if out is not None and id(out) not in keep:
+                        grads.pop(id(out), None)
+    return grads
+
+
+def _accumulate(grads, x, gx):
+    key = id(x)
+    entry = grads.get(key)
+    grads[key] = (x, gx if entry is None else entry[1] + gx)
+
+
+# ============================================================================ arithmetic
+def _broadcast_grad(gx, shape):
+    return gx if gx.shape == shape else _functions().sum_to(gx, shape)
+
+
+class Add(Function):
+    def forward(self, x0, x1):
+        return x0 + x1
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        return _broadcast_grad(gy, x0.shape), _broadcast_grad(gy, x1.shape)
+
+
+class Sub(Function):
+    def forward(self, x0, x1):
+        return x0 - x1
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        return _broadcast_grad(gy, x0.shape), _broadcast_grad(-gy, x1.shape)
+
+
+class Mul(Function):
+    def forward(self, x0, x1):
+        return x0 * x1
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        return _broadcast_grad(gy * x1, x0.shape), _broadcast_grad(gy * x0, x1.shape)
+
+
+class Div(Function):
+    def forward(self, x0, x1):
+        return x0 / x1
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        gx0 = gy / x1
+        return _broadcast_grad(gx0, x0.shape), _broadcast_grad(-gx0 * x0 / x1, x1.shape)
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+# Ops with a Python-scalar constant keep the scalar unconverted: it never promotes the
+# dtype (float32 stays float32) and costs no gradient.
+class AddConstant(Function):
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x + self.c
+
+    def backward(self, gy):
+        return gy
+
+
+class MulConstant(Function):
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x * self.c
+
+    def backward(self, gy):
+        return gy * self.c
+
+
+class RSubConstant(Function):  # c - x
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c - x
+
+    def backward(self, gy):
+        return -gy
+
+
+class DivConstant(Function):  # x / c
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x / self.c
+
+    def backward(self, gy):
+        return gy / self.c
+
+
+class RDivConstant(Function):  # c / x
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c / x
+
+    def backward(self, gy):
+        x, = self.inputs
+        return gy * (-self.c) / (x * x)
+
+
+class Pow(Function):  # x ** c, c a Python scalar
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x ** self.c
+
+    def backward(self, gy):
+        x, = self.inputs
+        c = self.c
+        if c == 0:
+            return gy * 0
+        if c == 1:
+            return gy
+        return gy * ((x ** (c - 1)) * c)
+
+
+class RPow(Function):  # c ** x, c a positive Python scalar
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c ** x
+
+    def backward(self, gy):
+        x, = self.inputs
+        return gy * rpow(x, self.c) * float(np.log(self.c))
+
+
+def add(x0, x1):
+    if isinstance(x1, _SCALARS):
+        return AddConstant(x1)(x0)
+    return Add()(x0, x1)
+
+
+def sub(x0, x1):
+    if isinstance(x1, _SCALARS):
+        return AddConstant(-x1)(x0)  # x - c == x + (-c) exactly in IEEE arithmetic
+    return Sub()(x0, x1)
+
+
+def rsub(x0, x1):
+    if isinstance(x1, _SCALARS):
+        return RSubConstant(x1)(x0)
+    return Sub()(x1, x0)
+
+
+def mul(x0, x1):
+    if isinstance(x1, _SCALARS):
+        return MulConstant(x1)(x0)
+    return Mul()(x0, x1)
+
+
+def div(x0, x1):
+    if isinstance(x1, _SCALARS):
+        return DivConstant(x1)(x0)
+    return Div()(x0, x1)
+
+
+def rdiv(x0, x1):
+    if isinstance(x1, _SCALARS):
+        return RDivConstant(x1)(x0)
+    return Div()(x1, x0)
+
+
+def neg(x):
+    return Neg()(x)
+
+
+def pow(x, c):
+    if not isinstance(c, _SCALARS) or isinstance(c, bool):
+        raise TypeError(
+            f"the exponent of ** must be a Python int or float constant, got "
+            f"{type(c).__name__}; for a variable exponent use F.exp(c * F.log(x))")
+    return Pow(c)(x)
+
+
+def rpow(x, c):
+    if not isinstance(c, _SCALARS) or isinstance(c, bool) or c <= 0:
+        raise TypeError(
+            f"c ** Variable needs a positive Python int or float base, got {c!r}; "
+            f"for other bases use F.exp(x * F.log(c))")
+    return RPow(c)(x)
+
+
+Variable.__add__ = add
+Variable.__radd__ = add
+Variable.__sub__ = sub
+Variable.__rsub__ = rsub
+Variable.__mul__ = mul
+Variable.__rmul__ = mul
+Variable.__truediv__ = div
+Variable.__rtruediv__ = rdiv
+Variable.__neg__ = neg
+Variable.__pow__ = pow
+Variable.__rpow__ = rpow
