@@ -1,8 +1,16 @@
 """gdezero: DeZero-style autodiff of any order on any Array API backend."""
-from gdezero.backend import get_array_module, gpu_available
-from gdezero.core import (Config, Function, Parameter, Variable, as_array, as_variable,
-                          no_grad, using_config)
 from gdezero import functions  # noqa: F401  (binds Variable's shape/reduction methods)
+from gdezero.backend import get_array_module, gpu_available
+from gdezero.core import (
+                          Config,
+                          Function,
+                          Parameter,
+                          Variable,
+                          as_array,
+                          as_variable,
+                          no_grad,
+                          using_config,
+)
 from gdezero.functional import derivatives, grad, hessian, hvp, jacobian
 
 __all__ = [

@@ -5,9 +5,9 @@ namespace of the inputs, so the same graph (including recorded backward passes)
 runs on every backend.
 """
 import contextlib
-import math
 import heapq
 import itertools
+import math
 import weakref
 
 import numpy as np

@@ -3,8 +3,7 @@ namespace of its input, backward on Variables with gdezero functions only, so ev
 backward is itself differentiable."""
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import (Function, Variable, add, as_variable, div, mul, neg, pow,
-                          sub)
+from gdezero.core import Function, Variable, add, as_variable, div, mul, neg, pow, sub
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow",
@@ -249,7 +248,11 @@ class GetItemGrad(Function):
         gx = xp.zeros(self.in_shape, dtype=gy.dtype, device=gy.device)
         if _has_array_index(self.slices):  # repeated indices must add up
             return backend.scatter_add(xp, gx, self.slices, gy)
-        gx[self.slices] = gy
+        key = self.slices
+        if isinstance(key, tuple) and None in key:  # setitem takes no newaxis: drop it from both
+            key = tuple(s for s in key if s is not None)
+            gy = xp.reshape(gy, gx[key].shape)
+        gx[key] = gy
         return gx
 
     def backward(self, ggx):

@@ -17,14 +17,16 @@ def _namespace(name):
     elif name == "torch":
         import array_api_compat.torch as xp
     elif name == "cupy":
-        cupy = pytest.importorskip("cupy", reason="GDEZERO_BACKEND=cupy needs CuPy (pip install cupy-cuda12x)")
+        cupy = pytest.importorskip(
+            "cupy", reason="GDEZERO_BACKEND=cupy needs CuPy (pip install cupy-cuda12x)")
         if not gd.gpu_available():
             pytest.skip("GDEZERO_BACKEND=cupy needs a CUDA device; none is visible on this machine",
                         allow_module_level=True)
         import array_api_compat.cupy as xp
         del cupy
     else:
-        raise pytest.UsageError(f"unknown GDEZERO_BACKEND={name!r}; use numpy, array_api_strict, torch or cupy")
+        raise pytest.UsageError(
+            f"unknown GDEZERO_BACKEND={name!r}; use numpy, array_api_strict, torch or cupy")
     return xp
 
 
