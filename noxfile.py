@@ -60,7 +60,7 @@ def tests(session):
 @nox.session(python=PYTHON)
 def lint(session):
     session.install("ruff")
-    session.run("ruff", "check", "gdezero", "tests", "examples", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", ".")
 
 
 @nox.session(python=PYTHON)
