@@ -61,7 +61,8 @@ def get_array_module(*xs):
     first = None
     xp = single_device = None
     for x in xs:
-        x = getattr(x, "data", x) if not isinstance(x, np.ndarray) else x
+        # np.generic has its own `.data` (a memoryview): it must not be unwrapped like a Variable.
+        x = x if isinstance(x, (np.ndarray, np.generic)) else getattr(x, "data", x)
         if x is None or isinstance(x, (int, float, complex)):
             continue
         if isinstance(x, np.generic):

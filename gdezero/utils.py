@@ -54,3 +54,6 @@ def array_allclose(a, b, rtol=1e-4, atol=1e-5):
     """Same shape and values within |a - b| <= atol + rtol * |b|, any backend(s)."""
     a, b = to_numpy(_data(a)), to_numpy(_data(b))
     return a.shape == b.shape and bool((abs(a - b) <= atol + rtol * abs(b)).all())
+
+
+from gdezero.graph import get_dot_graph, plot_dot_graph  # noqa: E402,F401  (public re-export)
