@@ -4,6 +4,7 @@ from gdezero.core import (Config, Function, Parameter, Variable, as_array, as_va
                           no_grad, using_config)
 from gdezero import functions  # noqa: F401  (binds Variable's shape/reduction methods)
 from gdezero.functional import derivatives, grad, hessian, hvp, jacobian
+from gdezero import optimize  # noqa: F401  (a module attribute: gd.optimize.minimize)
 
 __all__ = [
     "Variable", "Parameter", "Function", "Config", "using_config", "no_grad",
