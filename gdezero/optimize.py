@@ -78,15 +78,16 @@ def _line_search(obj, x, fx, slope, p):
     """Backtracking Armijo search along descent direction `p`, the full step first.
 
     Returns the graph at the accepted point (as `_Objective.graph`), or None when no
-    step decreases f.
+    step that still moves x decreases f.
     """
-    # Rounding in f near a minimum must not reject a step whose decrease it cannot show.
-    slack = 8 * obj.xp.finfo(x.dtype).eps * abs(fx)
     t = 1.0
     for _ in range(_MAX_HALVINGS):
-        state = obj.graph(x + t * p)
+        x_new = x + t * p
+        if bool(obj.xp.all(x_new == x)):  # shorter steps cannot change x either
+            return None
+        state = obj.graph(x_new)
         f_new = state[2]
-        if math.isfinite(f_new) and f_new <= fx + _ARMIJO_C1 * t * slope + slack:
+        if math.isfinite(f_new) and f_new <= fx + _ARMIJO_C1 * t * slope:
             return state
         t *= 0.5
     return None
@@ -129,12 +130,12 @@ def _cg_steihaug(xp, hvp, g, gnorm):
 def _direction(method, obj, state, lr, tol):
     """(gradient, its norm, step direction) at `state`; the direction is None when the
     point is converged or not finite. Graphs built here die on return."""
-    xv, y, _ = state
+    xv, y, fx = state
     xp = obj.xp
     g_var = grad(y, xv, create_graph=method == "newton-cg")
     g = g_var.data
     gnorm = _norm(xp, g)
-    if not math.isfinite(gnorm) or gnorm <= tol:
+    if not (math.isfinite(fx) and math.isfinite(gnorm)) or gnorm <= tol:
         return g, gnorm, None
     if method == "gd":
         return g, gnorm, -lr * g
@@ -242,9 +243,10 @@ def minimize(f, x0, method="newton-cg", lr=1e-3, tol=1e-8, max_iter=None, callba
             state = _line_search(obj, x, fx, slope, p)
             if state is None:
                 state = obj.graph(x)
-                success, message = False, (f"the line search found no decrease of f at "
-                                           f"iteration {nit} (gradient norm {gnorm:.3g}); tol "
-                                           f"may be below what f's precision can resolve")
+                success, message = False, (
+                    f"the line search found no step that decreases f at iteration {nit} "
+                    f"(gradient norm {gnorm:.3g}): f may be non-smooth there, its gradient "
+                    f"wrong, or tol below what f's precision can resolve")
                 break
         nit += 1
         if keep_path:

@@ -70,6 +70,13 @@ def test_newton_falls_back_to_descent_where_the_hessian_is_negative(arr):
     assert r.fun == pytest.approx(-1.0)
 
 
+def test_newton_steps_down_the_gradient_where_the_hessian_is_singular(arr):
+    # At (1, 0) the Hessian of x0^2 + x1^4 is diag(2, 0): no solve, so a line search on -g.
+    r = minimize(lambda x: x[0] ** 2 + x[1] ** 4, arr([1.0, 0.0]), method="newton")
+    assert r.success, r.message
+    np.testing.assert_array_equal(r.path[1], [0.0, 0.0])
+
+
 def test_newton_cg_solves_rosenbrock_n_with_n_1000(arr):
     x0 = np.random.default_rng(0).uniform(0.0, 2.0, 1000)
     r = minimize(rosenbrock_n, arr(x0), keep_path=False)
@@ -136,6 +143,24 @@ def test_diverging_gd_stops_at_the_first_non_finite_value(arr):
     r = minimize(rosenbrock, arr([0.0, 2.0]), method="gd", lr=1.0, max_iter=10_000)
     assert not r.success and "not finite" in r.message
     assert r.nit < 20
+
+
+class SquareWithWrongSign(gd.Function):
+    """x^2 whose backward has the wrong sign, so -gradient points uphill."""
+
+    def forward(self, x):
+        return x * x
+
+    def backward(self, gy):
+        return -2 * gy * self.inputs[0]
+
+
+@pytest.mark.parametrize("method", ["newton-cg", "newton"])
+def test_line_search_that_finds_no_decrease_stops_unsuccessfully(arr, method):
+    r = minimize(lambda x: F.sum(SquareWithWrongSign()(x)), arr([1.0, 2.0]), method=method)
+    assert not r.success and "line search" in r.message
+    assert r.nit == 0 and r.nfev < 70
+    np.testing.assert_array_equal(to_numpy(r.x), [1.0, 2.0])
 
 
 def test_newton_refuses_more_than_5000_unknowns_pointing_to_newton_cg(xp):
