@@ -12,6 +12,7 @@ from gdezero.core import (
                           using_config,
 )
 from gdezero.functional import derivatives, grad, hessian, hvp, jacobian
+from gdezero import optimize  # noqa: F401  (a module attribute: gd.optimize.minimize)
 
 __all__ = [
     "Variable", "Parameter", "Function", "Config", "using_config", "no_grad",

@@ -1,0 +1,293 @@
+"""Minimisers built on gdezero's derivatives: gradient descent, Newton, Newton-CG.
+
+`minimize` works on any Array API backend: the iterates stay on `x0`'s backend and
+device, and only standard calls on its namespace are used. `'newton-cg'` needs only
+Hessian-vector products, so memory stays O(n); `'newton'` forms the n x n Hessian.
+`scipy_functions` adapts an objective to `scipy.optimize.minimize`.
+"""
+import dataclasses
+import math
+import sys
+
+import numpy as np
+
+from gdezero import functions as F
+from gdezero.backend import get_array_module, to_numpy
+from gdezero.core import Variable
+from gdezero.functional import grad, hessian
+
+METHODS = ("newton-cg", "newton", "gd")
+_DEFAULT_MAX_ITER = {"gd": 10_000, "newton": 100, "newton-cg": 1_000}
+_NEWTON_MAX_N = 5000
+_ARMIJO_C1 = 1e-4
+_MAX_HALVINGS = 60  # shrinks a step by up to 2**-60 before the line search gives up
+_CG_MAX_ITER = 1000
+
+
+@dataclasses.dataclass
+class OptimizeResult:
+    x: object  # an array on x0's backend and device
+    fun: float
+    grad_norm: float
+    nit: int
+    nfev: int
+    success: bool
+    message: str
+    path: list = dataclasses.field(default_factory=list)  # NumPy copies of the iterates
+
+
+def _as_float(xp, a):
+    return float(xp.reshape(a, ()))
+
+
+def _norm(xp, a):
+    return math.sqrt(_as_float(xp, xp.sum(a * a)))
+
+
+def _dot(xp, a, b):
+    return _as_float(xp, xp.sum(a * b))
+
+
+def _value(f, x):
+    """f(x) checked to be a scalar Variable; `x` is a Variable."""
+    y = f(x)
+    if not isinstance(y, Variable) or y.size != 1:
+        got = f"shape {tuple(y.shape)}" if isinstance(y, Variable) else type(y).__name__
+        raise ValueError(f"minimize needs f to return a scalar Variable (size 1), got {got}")
+    return y
+
+
+class _Objective:
+    """f checked to return a scalar, counting evaluations."""
+
+    def __init__(self, f, xp):
+        self.f, self.xp, self.nfev = f, xp, 0
+
+    def __call__(self, x):
+        self.nfev += 1
+        return _value(self.f, x)
+
+    def graph(self, x):
+        """(Variable x, recorded output y, float value of y) at array `x`."""
+        xv = Variable(x)
+        y = self(xv)
+        return xv, y, _as_float(self.xp, y.data)
+
+
+def _line_search(obj, x, fx, slope, p):
+    """Backtracking Armijo search along descent direction `p`, the full step first.
+
+    Returns the graph at the accepted point (as `_Objective.graph`), or None when no
+    step that still moves x decreases f.
+    """
+    t = 1.0
+    for _ in range(_MAX_HALVINGS):
+        x_new = x + t * p
+        if bool(obj.xp.all(x_new == x)):  # shorter steps cannot change x either
+            return None
+        state = obj.graph(x_new)
+        f_new = state[2]
+        if math.isfinite(f_new) and f_new <= fx + _ARMIJO_C1 * t * slope:
+            return state
+        t *= 0.5
+    return None
+
+
+def _newton_direction(xp, H, g, n):
+    """-H^-1 g, or None when the solve fails (a singular Hessian)."""
+    try:
+        d = xp.linalg.solve(xp.reshape(H, (n, n)), xp.reshape(-g, (n, 1)))
+    # A singular matrix: NumPy's LinAlgError is a ValueError, torch's a RuntimeError.
+    except (ValueError, RuntimeError):
+        return None
+    return xp.reshape(d, g.shape)
+
+
+def _cg_steihaug(xp, hvp, g, gnorm):
+    """Truncated CG on H p = -g: stops at the forcing tolerance, or on negative
+    curvature with the last iterate (-g if that is the first direction)."""
+    tol = min(0.5, math.sqrt(gnorm)) * gnorm
+    z = xp.zeros_like(g)
+    r = g
+    d = -g
+    rr = gnorm * gnorm
+    for j in range(min(math.prod(g.shape), _CG_MAX_ITER)):
+        Bd = hvp(d)
+        curvature = _dot(xp, d, Bd)
+        if not curvature > 0:  # `not >` also catches a NaN curvature
+            return -g if j == 0 else z
+        alpha = rr / curvature
+        z = z + alpha * d
+        r = r + alpha * Bd
+        rr_new = _dot(xp, r, r)
+        if math.sqrt(rr_new) <= tol:
+            break
+        d = (rr_new / rr) * d - r
+        rr = rr_new
+    return z
+
+
+def _direction(method, obj, state, lr, tol):
+    """(gradient, its norm, step direction) at `state`; the direction is None when the
+    point is converged or not finite. Graphs built here die on return."""
+    xv, y, fx = state
+    xp = obj.xp
+    g_var = grad(y, xv, create_graph=method == "newton-cg")
+    g = g_var.data
+    gnorm = _norm(xp, g)
+    if not (math.isfinite(fx) and math.isfinite(gnorm)) or gnorm <= tol:
+        return g, gnorm, None
+    if method == "gd":
+        return g, gnorm, -lr * g
+    if method == "newton":
+        return g, gnorm, _newton_direction(xp, hessian(obj, xv).data, g, math.prod(g.shape))
+
+    def hvp(v):  # reuses this iteration's gradient graph instead of re-running f
+        return grad(F.sum(g_var * Variable(v)), xv).data
+
+    return g, gnorm, _cg_steihaug(xp, hvp, g, gnorm)
+
+
+def _start(x0):
+    x = x0.data if isinstance(x0, Variable) else x0
+    xp = get_array_module(x)
+    x = xp.asarray(x, copy=True)  # the caller's array is never written to or aliased
+    if not xp.isdtype(x.dtype, "real floating"):
+        x = xp.astype(x, xp.float64)
+    return xp, x
+
+
+class _Progress:
+    """A tqdm bar with f and the gradient norm, or without tqdm a line every ~10%."""
+
+    def __init__(self, method, max_iter):
+        self.method, self.max_iter = method, max_iter
+        self.every = max(1, max_iter // 10)
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            self.bar = None
+        else:
+            self.bar = tqdm(total=max_iter, desc=f"minimize({method})")
+
+    def show(self, nit, fx, gnorm):
+        if self.bar is not None:
+            self.bar.set_postfix(f=f"{fx:.6g}", grad_norm=f"{gnorm:.3g}", refresh=False)
+            self.bar.update(nit - self.bar.n)
+        elif nit % self.every == 0:
+            print(f"minimize({self.method}) iteration {nit}/{self.max_iter}: f = {fx:.6g}, "
+                  f"grad norm = {gnorm:.3g}", file=sys.stderr)
+
+    def close(self, message):
+        if self.bar is not None:
+            self.bar.close()
+        else:
+            print(f"minimize({self.method}): {message}", file=sys.stderr)
+
+
+def minimize(f, x0, method="newton-cg", lr=1e-3, tol=1e-8, max_iter=None, callback=None,
+             progress=False, keep_path=True):
+    """Minimise scalar `f` (a Variable -> a scalar Variable) from `x0`.
+
+    method: 'newton-cg' (truncated Newton on Hessian-vector products, with an Armijo
+    line search; O(n) memory), 'newton' (explicit Hessian and a linear solve, n <= 5000;
+    steepest descent where the Newton step is not a descent direction) or 'gd' (fixed
+    step `lr`). Stops when the gradient norm is <= `tol` or after `max_iter` iterations
+    (default 10,000 for gd, 100 for newton, 1,000 for newton-cg). `callback(x)` runs
+    after every iteration. `path` holds NumPy copies of the iterates, x0 included
+    (empty with keep_path=False, for large n).
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; valid methods are "
+                         + ", ".join(repr(m) for m in METHODS))
+    xp, x = _start(x0)
+    n = math.prod(x.shape)
+    if method == "newton":
+        if n > _NEWTON_MAX_N:
+            raise ValueError(f"method='newton' forms the n x n Hessian, refused for n = {n} > "
+                             f"{_NEWTON_MAX_N}; use method='newton-cg' (Hessian-vector products, "
+                             f"O(n) memory)")
+        if not hasattr(getattr(xp, "linalg", None), "solve"):
+            raise ValueError(f"method='newton' needs the Array API linalg extension "
+                             f"(linalg.solve), which {xp.__name__} lacks; use method='newton-cg'")
+    if max_iter is None:
+        max_iter = _DEFAULT_MAX_ITER[method]
+    obj = _Objective(f, xp)
+    path = [np.array(to_numpy(x))] if keep_path else []
+    bar = _Progress(method, max_iter) if progress else None
+    state = obj.graph(x)
+    nit = 0
+    while True:
+        fx = state[2]
+        g, gnorm, p = _direction(method, obj, state, lr, tol)
+        if bar is not None:
+            bar.show(nit, fx, gnorm)
+        if not (math.isfinite(fx) and math.isfinite(gnorm)):
+            success, message = False, (f"f or its gradient is not finite at iteration {nit} "
+                                       f"(f = {fx}, gradient norm = {gnorm})")
+            break
+        if gnorm <= tol:
+            success, message = True, f"gradient norm {gnorm:.3g} <= tol {tol:.3g}"
+            break
+        if nit == max_iter:
+            success, message = False, (f"max_iter = {max_iter} iterations reached (gradient "
+                                       f"norm {gnorm:.3g} > tol {tol:.3g})")
+            break
+        x = state[0].data
+        if method == "gd":
+            state = obj.graph(x + p)
+        else:
+            slope = None if p is None else _dot(xp, g, p)
+            if slope is None or not slope < 0:  # not a descent direction: steepest descent
+                p, slope = -g, -gnorm * gnorm
+            state = _line_search(obj, x, fx, slope, p)
+            if state is None:
+                state = obj.graph(x)
+                success, message = False, (
+                    f"the line search found no step that decreases f at iteration {nit} "
+                    f"(gradient norm {gnorm:.3g}): f may be non-smooth there, its gradient "
+                    f"wrong, or tol below what f's precision can resolve")
+                break
+        nit += 1
+        if keep_path:
+            path.append(np.array(to_numpy(state[0].data)))
+        if callback is not None:
+            callback(state[0].data)
+    if bar is not None:
+        bar.close(message)
+    return OptimizeResult(x=state[0].data, fun=state[2], grad_norm=gnorm, nit=nit,
+                          nfev=obj.nfev, success=success, message=message, path=path)
+
+
+def scipy_functions(f):
+    """`(fun, jac, hessp)` for `scipy.optimize.minimize(fun, x0, jac=jac, hessp=hessp)`.
+
+    They take NumPy float64 arrays and return a Python float / NumPy float64 arrays. The
+    graph of the last point is cached, so `jac` after `fun` at the same x (as SciPy
+    calls them) and repeated `hessp` calls at one x do not re-run f.
+    """
+    cache = {}
+
+    def at(x, create_graph=False):
+        if "x" not in cache or not np.array_equal(cache["x"], x):
+            xv = Variable(np.array(x, dtype=np.float64))
+            cache.clear()
+            cache.update(x=xv.data, xv=xv, y=_value(f, xv))
+        if create_graph and "g" not in cache:
+            cache["g"] = grad(cache["y"], cache["xv"], create_graph=True)
+        return cache
+
+    def fun(x):
+        return float(np.reshape(to_numpy(at(x)["y"].data), ()))
+
+    def jac(x):
+        c = at(x)
+        g = c["g"] if "g" in c else grad(c["y"], c["xv"])
+        return np.array(to_numpy(g.data), dtype=np.float64)
+
+    def hessp(x, p):
+        c = at(x, create_graph=True)
+        v = Variable(np.asarray(p, dtype=np.float64))
+        return np.array(to_numpy(grad(F.sum(c["g"] * v), c["xv"]).data), dtype=np.float64)
+
+    return fun, jac, hessp
