@@ -1,5 +1,8 @@
 """gdezero: DeZero-style autodiff of any order on any Array API backend."""
-from gdezero import functions  # noqa: F401  (binds Variable's shape/reduction methods)
+from gdezero import (
+                          functions,  # noqa: F401  (binds Variable's shape/reduction methods)
+                          optimize,  # noqa: F401  (a module attribute: gd.optimize.minimize)
+)
 from gdezero.backend import get_array_module, gpu_available
 from gdezero.core import (
                           Config,
@@ -12,7 +15,6 @@ from gdezero.core import (
                           using_config,
 )
 from gdezero.functional import derivatives, grad, hessian, hvp, jacobian
-from gdezero import optimize  # noqa: F401  (a module attribute: gd.optimize.minimize)
 
 __all__ = [
     "Variable", "Parameter", "Function", "Config", "using_config", "no_grad",
