@@ -77,6 +77,8 @@ def demo(session):
 @nox.session(python=PYTHON)
 def bench(session):
     """Timings against hand-written NumPy and PyTorch (1 thread); `-- --quick` for CI."""
+    if not os.path.isfile("benchmarks/run.py"):
+        session.skip("no benchmarks/run.py in this checkout")
     session.install(TORCH)
     session.install("-e", ".")
     session.run("python", "benchmarks/run.py", *session.posargs)

@@ -123,8 +123,22 @@ def gpu_available():
     return _cuda_device_count(cupy) > 0
 
 
+def _device_index(device):
+    """The CUDA index of None, an int, 'cuda' / 'cuda:1', a torch.device or a cupy.cuda.Device."""
+    if device is None:
+        return 0
+    if isinstance(device, str):
+        kind, _, index = device.partition(":")
+        if kind != "cuda" or not (index == "" or index.isdigit()):
+            raise ValueError(f"to_gpu(device={device!r}): expected a CUDA device index such as "
+                             f"0, 1 or 'cuda:1'")
+        return int(index or 0)
+    index = getattr(device, "index", getattr(device, "id", device))  # torch.device / cupy Device
+    return 0 if index is None else int(index)
+
+
 def _check_device_index(device, count, what):
-    index = 0 if device is None else int(getattr(device, "index", device) or 0)
+    index = _device_index(device)
     if not 0 <= index < count:
         raise RuntimeError(
             f"to_gpu(device={device!r}): {what} sees {count} CUDA device(s), so valid indices "

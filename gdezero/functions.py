@@ -484,6 +484,8 @@ def softmax_cross_entropy(x, t):
     """Mean cross entropy of logits `x` (N, C) against integer labels `t` (N,)."""
     x = as_variable(x)
     t = t.data if isinstance(t, Variable) else t
+    if backend.is_array(t):  # labels obey the operands' rule: one backend, one device
+        backend.get_array_module(x, t)
     xp = x.xp
     n, classes = x.shape
     labels = xp.asarray(t, device=x.device)
