@@ -6,7 +6,6 @@ runs on every backend.
 """
 import contextlib
 import heapq
-import itertools
 import math
 import weakref
 
@@ -35,6 +34,7 @@ def no_grad():
 
 
 _SCALARS = (int, float)
+_ndarray = np.ndarray
 
 
 # ============================================================================ Variable
@@ -123,7 +123,7 @@ class Variable:
             self.grad = Variable(self.xp.ones_like(self.data))
         grads = backprop([self], [self.grad], create_graph, keep=None if retain_grad else ())
         with using_config("enable_backprop", create_graph):
-            for var, g in grads.values():
+            for var, g in grads.items():
                 if var is self:
                     continue
                 if var.creator is None:
@@ -230,22 +230,51 @@ class Function:
     outputs = ()
 
     def __call__(self, *inputs):
-        inputs = [x if isinstance(x, Variable) else as_variable(x) for x in inputs]
-        xs = [x.data for x in inputs]
-        if len(xs) > 1:
-            get_array_module(*xs)  # one clear error for mixed backends or devices
-        ys = self.forward(*xs)
-        if type(ys) is not tuple:
-            ys = (ys,)
+        # Fast paths for one and two inputs (nearly every op); the general case below.
+        n = len(inputs)
+        if n == 1:
+            x0 = inputs[0]
+            if not isinstance(x0, Variable):
+                x0 = as_variable(x0)
+                inputs = (x0,)
+            ys = self.forward(x0.data)
+            generation = x0.generation
+        elif n == 2:
+            x0, x1 = inputs
+            if not isinstance(x0, Variable) or not isinstance(x1, Variable):
+                x0, x1 = as_variable(x0), as_variable(x1)
+                inputs = (x0, x1)
+            d0, d1 = x0.data, x1.data
+            if type(d0) is not _ndarray or type(d1) is not _ndarray:
+                get_array_module(d0, d1)  # one clear error for mixed backends or devices
+            ys = self.forward(d0, d1)
+            g0, g1 = x0.generation, x1.generation
+            generation = g0 if g0 > g1 else g1
+        else:
+            inputs = tuple([as_variable(x) for x in inputs])
+            xs = [x.data for x in inputs]
+            if n > 1:
+                get_array_module(*xs)
+            ys = self.forward(*xs)
+            generation = max([x.generation for x in inputs], default=0)
+        record = Config.enable_backprop
+        if type(ys) is not tuple:  # one output
+            out = _new_variable(ys if type(ys) is _ndarray else as_backend_array(ys))
+            if record:
+                self.generation = generation
+                out.creator = self
+                out.generation = generation + 1
+                self.inputs = inputs
+                self.outputs = (weakref.ref(out),)
+            return out
         outputs = [_new_variable(as_backend_array(y)) for y in ys]
-        if Config.enable_backprop:
-            generation = max([x.generation for x in inputs]) if len(inputs) > 1 else inputs[0].generation
+        if record:
             self.generation = generation
             for output in outputs:
                 output.creator = self
                 output.generation = generation + 1
             self.inputs = inputs
-            self.outputs = [weakref.ref(output) for output in outputs]
+            self.outputs = tuple([weakref.ref(output) for output in outputs])
         return outputs if len(outputs) > 1 else outputs[0]
 
     def forward(self, *xs):
@@ -255,59 +284,66 @@ class Function:
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
 
-_tiebreak = itertools.count()
-
-
 def backprop(outputs, seeds, create_graph=False, keep=None):
     """Propagate `seeds` from `outputs` back through the graph.
 
-    Returns {id(variable): (variable, grad)} for every leaf reached, for the variables
-    whose ids are in `keep`, and (keep=None) for every variable reached. Grads of other
+    Returns {variable: grad} for every leaf reached, for the variables in `keep` (a set
+    of Variables), and (keep=None) for every variable reached. Grads of other
     intermediates are dropped as soon as their function has run, so memory stays flat.
+    Variables hash by identity, so they key the dict directly.
     """
-    grads = {}
-    for y, gy in zip(outputs, seeds):
-        _accumulate(grads, y, gy)
-    heap = []
-    seen = set()
-    for y in outputs:
-        f = y.creator
-        if f is not None and f not in seen:
-            seen.add(f)
-            heapq.heappush(heap, (-f.generation, next(_tiebreak), f))
-
-    with using_config("enable_backprop", create_graph):
+    push, pop = heapq.heappush, heapq.heappop
+    old = Config.enable_backprop
+    Config.enable_backprop = create_graph
+    try:
+        grads = {}
+        heap = []
+        seen = set()
+        count = 0
+        for y, gy in zip(outputs, seeds):
+            g = grads.get(y)
+            grads[y] = gy if g is None else g + gy
+            f = y.creator
+            if f is not None and f not in seen:
+                seen.add(f)
+                count += 1
+                push(heap, (-f.generation, count, f))
         while heap:
-            f = heapq.heappop(heap)[2]
-            outs = [ref() for ref in f.outputs]
-            gys = []
-            for out in outs:
-                entry = None if out is None else grads.get(id(out))
-                if entry is None:  # an unused output of a multi-output function
-                    entry = (out, Variable(out.xp.zeros_like(out.data))) if out is not None else (None, None)
-                gys.append(entry[1])
-            gxs = f.backward(*gys)
+            f = pop(heap)[2]
+            refs = f.outputs
+            if len(refs) == 1:
+                out = refs[0]()
+                gxs = f.backward(grads[out])
+                if keep is not None and out not in keep:
+                    del grads[out]
+            else:
+                outs = [ref() for ref in refs]
+                gys = []
+                for out in outs:
+                    gy = None if out is None else grads.get(out)
+                    if gy is None:  # an unused output of a multi-output function
+                        gy = None if out is None else Variable(out.xp.zeros_like(out.data))
+                    gys.append(gy)
+                gxs = f.backward(*gys)
+                if keep is not None:
+                    for out in outs:
+                        if out is not None and out not in keep:
+                            grads.pop(out, None)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             for x, gx in zip(f.inputs, gxs):
                 if gx is None:
                     continue
-                _accumulate(grads, x, gx)
-                g = x.creator
-                if g is not None and g not in seen:
-                    seen.add(g)
-                    heapq.heappush(heap, (-g.generation, next(_tiebreak), g))
-            if keep is not None:
-                for out in outs:
-                    if out is not None and id(out) not in keep:
-                        grads.pop(id(out), None)
+                g = grads.get(x)
+                grads[x] = gx if g is None else g + gx
+                c = x.creator
+                if c is not None and c not in seen:
+                    seen.add(c)
+                    count += 1
+                    push(heap, (-c.generation, count, c))
+    finally:
+        Config.enable_backprop = old
     return grads
-
-
-def _accumulate(grads, x, gx):
-    key = id(x)
-    entry = grads.get(key)
-    grads[key] = (x, gx if entry is None else entry[1] + gx)
 
 
 # ============================================================================ arithmetic

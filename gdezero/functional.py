@@ -33,9 +33,8 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad_outputs has {len(grad_outputs)} entries for {len(outputs)} outputs")
     seeds = [_seed(y, g) for y, g in zip(outputs, grad_outputs)]
-    found = backprop(outputs, seeds, create_graph, keep={id(x) for x in inputs})
-    grads = tuple(found[id(x)][1] if id(x) in found else Variable(x.xp.zeros_like(x.data))
-                  for x in inputs)
+    found = backprop(outputs, seeds, create_graph, keep=set(inputs))
+    grads = tuple(found[x] if x in found else Variable(x.xp.zeros_like(x.data)) for x in inputs)
     return grads[0] if single else grads
 
 
