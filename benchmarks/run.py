@@ -272,6 +272,9 @@ def sin_derivatives_backward(x0):
         x.cleargrad()
         gx.backward(create_graph=True)
     out.append(x.grad)
+    # x.grad's graph holds x: a reference cycle (as in DeZero and torch's backward with
+    # create_graph) that only the cyclic gc would free. Break it, as a careful user does.
+    x.cleargrad()
     return out
 
 

@@ -1,6 +1,8 @@
 """Differentiable functions (F.*). Each op: forward on raw arrays with the Array API
 namespace of its input, backward on Variables with gdezero functions only, so every
 backward is itself differentiable."""
+import weakref
+
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Function, Variable, add, as_variable, div, mul, neg, pow, sub
@@ -41,20 +43,43 @@ class Log(Function):
         return gy / self.inputs[0]
 
 
+def _partner(f, attr, make, back_attr):
+    """make(x) for the input x of the one-input node `f`, shared between partners.
+
+    sin and cos are each other's derivatives: Sin's backward needs cos(x), Cos's needs
+    sin(x). The first backward records make(x) and links the two nodes both ways with
+    weak references, so every later order reuses the partner's output (a Variable with
+    its own creator, hence differentiable) instead of evaluating the transcendental
+    again. Weak links never keep a graph alive; when the partner is gone it is made anew.
+    """
+    ref = getattr(f, attr)
+    v = None if ref is None else ref()
+    if v is None:
+        v = make(f.inputs[0])
+        if v.creator is not None:  # only a recorded partner may stand in at higher orders
+            setattr(v.creator, back_attr, f.outputs[0])
+            setattr(f, attr, weakref.ref(v))
+    return v
+
+
 class Sin(Function):
+    _cos = None
+
     def forward(self, x):
         return _xp(x).sin(x)
 
     def backward(self, gy):
-        return gy * cos(self.inputs[0])
+        return gy * _partner(self, "_cos", cos, "_sin")
 
 
 class Cos(Function):
+    _sin = None
+
     def forward(self, x):
         return _xp(x).cos(x)
 
     def backward(self, gy):
-        return gy * -sin(self.inputs[0])
+        return gy * -_partner(self, "_sin", sin, "_cos")
 
 
 class Tan(Function):
