@@ -43,6 +43,7 @@ class Variable:
     # Lets `ndarray op Variable` fall through to Variable's reflected operators.
     __array_ufunc__ = None
     __array_priority__ = 200
+    _constant = False  # see Constant
 
     def __init__(self, data, name=None):
         if data is not None and not is_array(data):
@@ -120,7 +121,7 @@ class Variable:
 
     def backward(self, retain_grad=False, create_graph=False):
         if self.grad is None:
-            self.grad = Variable(self.xp.ones_like(self.data))
+            self.grad = Constant(self.xp.ones_like(self.data))
         grads = backprop([self], [self.grad], create_graph, keep=None if retain_grad else ())
         with using_config("enable_backprop", create_graph):
             for var, g in grads.items():
@@ -189,6 +190,18 @@ class Parameter(Variable):
     __slots__ = ()
 
 
+class Constant(Variable):
+    """A Variable that needs no gradient: backward seeds, masks, raw arrays passed to an op.
+
+    An op whose inputs are all constants returns a constant and records no graph;
+    backprop never computes or accumulates a gradient for a constant (as torch does for
+    tensors without requires_grad). This keeps seeds out of higher-order graphs: no
+    wasted products, no `.grad` on seeds, no reference cycles through them.
+    """
+    __slots__ = ()
+    _constant = True
+
+
 def _functions():
     from gdezero import functions
     return functions
@@ -209,9 +222,14 @@ def as_array(x, xp=None):
     return xp.asarray(x)
 
 
-def _new_variable(data):
+def _wrap(obj):
+    """An op's input: Variables pass through, raw arrays become constants."""
+    return obj if isinstance(obj, Variable) else Constant(obj)
+
+
+def _new_variable(data, cls=Variable):
     # Outputs of kernels skip the constructor's validation: data is known to be an array.
-    v = Variable.__new__(Variable)
+    v = cls.__new__(cls)
     v.data = data
     v.name = None
     v.grad = None
@@ -235,14 +253,15 @@ class Function:
         if n == 1:
             x0 = inputs[0]
             if not isinstance(x0, Variable):
-                x0 = as_variable(x0)
+                x0 = _wrap(x0)
                 inputs = (x0,)
             ys = self.forward(x0.data)
             generation = x0.generation
+            constant = x0._constant
         elif n == 2:
             x0, x1 = inputs
             if not isinstance(x0, Variable) or not isinstance(x1, Variable):
-                x0, x1 = as_variable(x0), as_variable(x1)
+                x0, x1 = _wrap(x0), _wrap(x1)
                 inputs = (x0, x1)
             d0, d1 = x0.data, x1.data
             if type(d0) is not _ndarray or type(d1) is not _ndarray:
@@ -250,16 +269,19 @@ class Function:
             ys = self.forward(d0, d1)
             g0, g1 = x0.generation, x1.generation
             generation = g0 if g0 > g1 else g1
+            constant = x0._constant and x1._constant
         else:
-            inputs = tuple([as_variable(x) for x in inputs])
+            inputs = tuple([_wrap(x) for x in inputs])
             xs = [x.data for x in inputs]
             if n > 1:
                 get_array_module(*xs)
             ys = self.forward(*xs)
             generation = max([x.generation for x in inputs], default=0)
-        record = Config.enable_backprop
+            constant = all([x._constant for x in inputs])
+        cls = Constant if constant else Variable
+        record = Config.enable_backprop and not constant
         if type(ys) is not tuple:  # one output
-            out = _new_variable(ys if type(ys) is _ndarray else as_backend_array(ys))
+            out = _new_variable(ys if type(ys) is _ndarray else as_backend_array(ys), cls)
             if record:
                 self.generation = generation
                 out.creator = self
@@ -267,7 +289,7 @@ class Function:
                 self.inputs = inputs
                 self.outputs = (weakref.ref(out),)
             return out
-        outputs = [_new_variable(as_backend_array(y)) for y in ys]
+        outputs = [_new_variable(as_backend_array(y), cls) for y in ys]
         if record:
             self.generation = generation
             for output in outputs:
@@ -287,7 +309,7 @@ class Function:
 def backprop(outputs, seeds, create_graph=False, keep=None):
     """Propagate `seeds` from `outputs` back through the graph.
 
-    Returns {variable: grad} for every leaf reached, for the variables in `keep` (a set
+    Returns {variable: grad} for every leaf reached (constants excepted), for the variables in `keep` (a set
     of Variables), and (keep=None) for every variable reached. Grads of other
     intermediates are dropped as soon as their function has run, so memory stays flat.
     Variables hash by identity, so they key the dict directly.
@@ -322,7 +344,7 @@ def backprop(outputs, seeds, create_graph=False, keep=None):
                 for out in outs:
                     gy = None if out is None else grads.get(out)
                     if gy is None:  # an unused output of a multi-output function
-                        gy = None if out is None else Variable(out.xp.zeros_like(out.data))
+                        gy = None if out is None else Constant(out.xp.zeros_like(out.data))
                     gys.append(gy)
                 gxs = f.backward(*gys)
                 if keep is not None:
@@ -332,7 +354,7 @@ def backprop(outputs, seeds, create_graph=False, keep=None):
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             for x, gx in zip(f.inputs, gxs):
-                if gx is None:
+                if gx is None or x._constant:
                     continue
                 g = grads.get(x)
                 grads[x] = gx if g is None else g + gx
@@ -375,7 +397,8 @@ class Mul(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
-        return _broadcast_grad(gy * x1, x0.shape), _broadcast_grad(gy * x0, x1.shape)
+        return (None if x0._constant else _broadcast_grad(gy * x1, x0.shape),
+                None if x1._constant else _broadcast_grad(gy * x0, x1.shape))
 
 
 class Div(Function):
@@ -385,7 +408,8 @@ class Div(Function):
     def backward(self, gy):
         x0, x1 = self.inputs
         gx0 = gy / x1
-        return _broadcast_grad(gx0, x0.shape), _broadcast_grad(-gx0 * x0 / x1, x1.shape)
+        return (None if x0._constant else _broadcast_grad(gx0, x0.shape),
+                None if x1._constant else _broadcast_grad(-gx0 * x0 / x1, x1.shape))
 
 
 class Neg(Function):

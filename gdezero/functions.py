@@ -5,7 +5,7 @@ import weakref
 
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Function, Variable, add, as_variable, div, mul, neg, pow, sub
+from gdezero.core import Constant, Function, Variable, add, as_variable, div, mul, neg, pow, sub
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow",
@@ -23,7 +23,7 @@ def _output(f):
 def _mask(condition, like):
     """A constant 0/1 Variable of `like`'s dtype: masks need no gradient."""
     xp = _xp(like)
-    return Variable(xp.astype(condition, like.dtype))
+    return Constant(xp.astype(condition, like.dtype))
 
 
 # ============================================================================ elementwise
@@ -397,7 +397,7 @@ class Max(Function):
         y = xp.reshape(_output(self).data, shape)
         hits = xp.astype(x.data == y, x.dtype)
         share = hits / xp.sum(hits, axis=_axes(self.axis, x.ndim), keepdims=True)
-        return broadcast_to(reshape(gy, shape), x.shape) * Variable(share)
+        return broadcast_to(reshape(gy, shape), x.shape) * Constant(share)
 
 
 def sum(x, axis=None, keepdims=False):
@@ -513,5 +513,5 @@ def softmax_cross_entropy(x, t):
     n, classes = x.shape
     labels = xp.asarray(t, device=x.device)
     one_hot = xp.astype(xp.arange(classes, device=x.device) == labels[:, None], x.dtype)
-    return neg(sum(mul(log_softmax(x, axis=1), Variable(one_hot)))) / n
+    return neg(sum(mul(log_softmax(x, axis=1), Constant(one_hot)))) / n
 
