@@ -121,7 +121,7 @@ class Variable:
 
     def backward(self, retain_grad=False, create_graph=False):
         if self.grad is None:
-            self.grad = Constant(self.xp.ones_like(self.data))
+            self.grad = Ones(self.xp.ones_like(self.data))
         grads = backprop([self], [self.grad], create_graph, keep=None if retain_grad else ())
         with using_config("enable_backprop", create_graph):
             for var, g in grads.items():
@@ -200,6 +200,17 @@ class Constant(Variable):
     """
     __slots__ = ()
     _constant = True
+
+
+class Ones(Constant):
+    """The default seed of a backward pass: ones of the output's shape and dtype.
+
+    While a graph is recorded, `Ones * v` for a recorded `v` of the same shape and dtype
+    is `v` itself: the first product of every higher-order pass costs no array op and no
+    node. (Without recording the product is computed, so `.grad` never aliases a forward
+    Variable.)
+    """
+    __slots__ = ()
 
 
 def _functions():
@@ -528,6 +539,11 @@ def rsub(x0, x1):
 def mul(x0, x1):
     if isinstance(x1, _SCALARS):
         return MulConstant(x1)(x0)
+    if (type(x1) is Ones or type(x0) is Ones) and Config.enable_backprop:
+        one, other = (x1, x0) if type(x1) is Ones else (x0, x1)
+        if (isinstance(other, Variable) and other.creator is not None
+                and other.data.shape == one.data.shape and other.data.dtype == one.data.dtype):
+            return other
     return Mul()(x0, x1)
 
 

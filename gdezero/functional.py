@@ -4,12 +4,12 @@ None of them touches a leaf's `.grad`: gradients come back as values, so a user 
 needs `cleargrad()` between orders (as in JAX and torch.autograd.grad).
 """
 from gdezero import functions as F
-from gdezero.core import Constant, Variable, as_variable, backprop
+from gdezero.core import Constant, Ones, Variable, as_variable, backprop
 
 
 def _seed(y, g):
     if g is None:
-        return Constant(y.xp.ones_like(y.data))
+        return Ones(y.xp.ones_like(y.data))
     g = g if isinstance(g, Variable) else Constant(g)
     if g.shape != y.shape:
         raise ValueError(f"grad_outputs entry of shape {tuple(g.shape)} does not match its "

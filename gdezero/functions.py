@@ -74,12 +74,18 @@ class Sin(Function):
 
 class Cos(Function):
     _sin = None
+    _neg_sin = None  # weak reference to -sin(x), reused by every later order too
 
     def forward(self, x):
         return _xp(x).cos(x)
 
     def backward(self, gy):
-        return gy * -_partner(self, "_sin", sin, "_cos")
+        d = None if self._neg_sin is None else self._neg_sin()
+        if d is None:
+            d = -_partner(self, "_sin", sin, "_cos")
+            if d.creator is not None:
+                self._neg_sin = weakref.ref(d)
+        return gy * d
 
 
 class Tan(Function):
