@@ -35,6 +35,10 @@ def no_grad():
 
 _SCALARS = (int, float)
 _ndarray = np.ndarray
+_generic = np.generic
+_asarray = np.asarray
+_object_new = object.__new__
+_weakref = weakref.ref
 
 
 # ============================================================================ Variable
@@ -123,14 +127,14 @@ class Variable:
         if self.grad is None:
             self.grad = Ones(self.xp.ones_like(self.data))
         grads = backprop([self], [self.grad], create_graph, keep=None if retain_grad else ())
-        with using_config("enable_backprop", create_graph):
-            for var, g in grads.items():
-                if var is self:
-                    continue
-                if var.creator is None:
-                    var.grad = g if var.grad is None else var.grad + g
-                else:  # retain_grad: the reached non-leaves are in `grads` too
-                    var.grad = g
+        for var, g in grads.items():
+            if var is self:
+                continue
+            if var.creator is None and var.grad is not None:  # accumulate into a leaf
+                with using_config("enable_backprop", create_graph):
+                    var.grad = var.grad + g
+            else:  # a fresh leaf grad, or (retain_grad) a reached non-leaf's
+                var.grad = g
 
     def to_gpu(self, device=None):
         self.data = backend.to_gpu(self.data, device)
@@ -291,14 +295,22 @@ class Function:
             constant = all([x._constant for x in inputs])
         cls = Constant if constant else Variable
         record = Config.enable_backprop and not constant
-        if type(ys) is not tuple:  # one output
-            out = _new_variable(ys if type(ys) is _ndarray else as_backend_array(ys), cls)
+        if type(ys) is not tuple:  # one output; _new_variable inlined
+            if type(ys) is not _ndarray:  # NumPy returns scalars for 0-d results
+                ys = _asarray(ys) if isinstance(ys, _generic) else as_backend_array(ys)
+            out = _object_new(cls)
+            out.data = ys
+            out.name = None
+            out.grad = None
             if record:
                 self.generation = generation
                 out.creator = self
                 out.generation = generation + 1
                 self.inputs = inputs
-                self.outputs = (weakref.ref(out),)
+                self.outputs = (_weakref(out),)
+            else:
+                out.creator = None
+                out.generation = 0
             return out
         outputs = [_new_variable(as_backend_array(y), cls) for y in ys]
         if record:
@@ -381,16 +393,20 @@ def backprop(outputs, seeds, create_graph=False, keep=None):
 
 # ============================================================================ arithmetic
 def _broadcast_grad(gx, shape):
-    return gx if gx.shape == shape else _functions().sum_to(gx, shape)
+    return gx if gx.data.shape == shape else _functions().sum_to(gx, shape)
 
 
+# Binary ops: when both inputs have one shape (the common case) no grad needs reducing.
 class Add(Function):
     def forward(self, x0, x1):
         return x0 + x1
 
     def backward(self, gy):
         x0, x1 = self.inputs
-        return _broadcast_grad(gy, x0.shape), _broadcast_grad(gy, x1.shape)
+        s0, s1 = x0.data.shape, x1.data.shape
+        if s0 == s1:
+            return gy, gy
+        return _broadcast_grad(gy, s0), _broadcast_grad(gy, s1)
 
 
 class Sub(Function):
@@ -399,7 +415,11 @@ class Sub(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
-        return _broadcast_grad(gy, x0.shape), _broadcast_grad(-gy, x1.shape)
+        s0, s1 = x0.data.shape, x1.data.shape
+        gx1 = None if x1._constant else -gy
+        if s0 == s1:
+            return gy, gx1
+        return _broadcast_grad(gy, s0), None if gx1 is None else _broadcast_grad(gx1, s1)
 
 
 class Mul(Function):
@@ -408,8 +428,13 @@ class Mul(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
-        return (None if x0._constant else _broadcast_grad(gy * x1, x0.shape),
-                None if x1._constant else _broadcast_grad(gy * x0, x1.shape))
+        gx0 = None if x0._constant else gy * x1
+        gx1 = None if x1._constant else gy * x0
+        s0, s1 = x0.data.shape, x1.data.shape
+        if s0 == s1:
+            return gx0, gx1
+        return (None if gx0 is None else _broadcast_grad(gx0, s0),
+                None if gx1 is None else _broadcast_grad(gx1, s1))
 
 
 class Div(Function):
@@ -503,6 +528,8 @@ class Pow(Function):  # x ** c, c a Python scalar
             return gy * 0
         if c == 1:
             return gy
+        if c == 2:
+            return gy * (x * 2)
         return gy * ((x ** (c - 1)) * c)
 
 
