@@ -6,7 +6,6 @@ runs on every backend.
 """
 import contextlib
 import heapq
-import itertools
 import math
 import weakref
 
@@ -35,6 +34,11 @@ def no_grad():
 
 
 _SCALARS = (int, float)
+_ndarray = np.ndarray
+_generic = np.generic
+_asarray = np.asarray
+_object_new = object.__new__
+_weakref = weakref.ref
 
 
 # ============================================================================ Variable
@@ -43,6 +47,7 @@ class Variable:
     # Lets `ndarray op Variable` fall through to Variable's reflected operators.
     __array_ufunc__ = None
     __array_priority__ = 200
+    _constant = False  # see Constant
 
     def __init__(self, data, name=None):
         if data is not None and not is_array(data):
@@ -120,16 +125,16 @@ class Variable:
 
     def backward(self, retain_grad=False, create_graph=False):
         if self.grad is None:
-            self.grad = Variable(self.xp.ones_like(self.data))
+            self.grad = Ones(self.xp.ones_like(self.data))
         grads = backprop([self], [self.grad], create_graph, keep=None if retain_grad else ())
-        with using_config("enable_backprop", create_graph):
-            for var, g in grads.values():
-                if var is self:
-                    continue
-                if var.creator is None:
-                    var.grad = g if var.grad is None else var.grad + g
-                else:  # retain_grad: the reached non-leaves are in `grads` too
-                    var.grad = g
+        for var, g in grads.items():
+            if var is self:
+                continue
+            if var.creator is None and var.grad is not None:  # accumulate into a leaf
+                with using_config("enable_backprop", create_graph):
+                    var.grad = var.grad + g
+            else:  # a fresh leaf grad, or (retain_grad) a reached non-leaf's
+                var.grad = g
 
     def to_gpu(self, device=None):
         self.data = backend.to_gpu(self.data, device)
@@ -189,6 +194,29 @@ class Parameter(Variable):
     __slots__ = ()
 
 
+class Constant(Variable):
+    """A Variable that needs no gradient: backward seeds, masks, raw arrays passed to an op.
+
+    An op whose inputs are all constants returns a constant and records no graph;
+    backprop never computes or accumulates a gradient for a constant (as torch does for
+    tensors without requires_grad). This keeps seeds out of higher-order graphs: no
+    wasted products, no `.grad` on seeds, no reference cycles through them.
+    """
+    __slots__ = ()
+    _constant = True
+
+
+class Ones(Constant):
+    """The default seed of a backward pass: ones of the output's shape and dtype.
+
+    While a graph is recorded, `Ones * v` for a recorded `v` of the same shape and dtype
+    is `v` itself: the first product of every higher-order pass costs no array op and no
+    node. (Without recording the product is computed, so `.grad` never aliases a forward
+    Variable.)
+    """
+    __slots__ = ()
+
+
 def _functions():
     from gdezero import functions
     return functions
@@ -209,9 +237,14 @@ def as_array(x, xp=None):
     return xp.asarray(x)
 
 
-def _new_variable(data):
+def _wrap(obj):
+    """An op's input: Variables pass through, raw arrays become constants."""
+    return obj if isinstance(obj, Variable) else Constant(obj)
+
+
+def _new_variable(data, cls=Variable):
     # Outputs of kernels skip the constructor's validation: data is known to be an array.
-    v = Variable.__new__(Variable)
+    v = cls.__new__(cls)
     v.data = data
     v.name = None
     v.grad = None
@@ -230,22 +263,63 @@ class Function:
     outputs = ()
 
     def __call__(self, *inputs):
-        inputs = [x if isinstance(x, Variable) else as_variable(x) for x in inputs]
-        xs = [x.data for x in inputs]
-        if len(xs) > 1:
-            get_array_module(*xs)  # one clear error for mixed backends or devices
-        ys = self.forward(*xs)
-        if type(ys) is not tuple:
-            ys = (ys,)
-        outputs = [_new_variable(as_backend_array(y)) for y in ys]
-        if Config.enable_backprop:
-            generation = max([x.generation for x in inputs]) if len(inputs) > 1 else inputs[0].generation
+        # Fast paths for one and two inputs (nearly every op); the general case below.
+        n = len(inputs)
+        if n == 1:
+            x0 = inputs[0]
+            if not isinstance(x0, Variable):
+                x0 = _wrap(x0)
+                inputs = (x0,)
+            ys = self.forward(x0.data)
+            generation = x0.generation
+            constant = x0._constant
+        elif n == 2:
+            x0, x1 = inputs
+            if not isinstance(x0, Variable) or not isinstance(x1, Variable):
+                x0, x1 = _wrap(x0), _wrap(x1)
+                inputs = (x0, x1)
+            d0, d1 = x0.data, x1.data
+            if type(d0) is not _ndarray or type(d1) is not _ndarray:
+                get_array_module(d0, d1)  # one clear error for mixed backends or devices
+            ys = self.forward(d0, d1)
+            g0, g1 = x0.generation, x1.generation
+            generation = g0 if g0 > g1 else g1
+            constant = x0._constant and x1._constant
+        else:
+            inputs = tuple([_wrap(x) for x in inputs])
+            xs = [x.data for x in inputs]
+            if n > 1:
+                get_array_module(*xs)
+            ys = self.forward(*xs)
+            generation = max([x.generation for x in inputs], default=0)
+            constant = all([x._constant for x in inputs])
+        cls = Constant if constant else Variable
+        record = Config.enable_backprop and not constant
+        if type(ys) is not tuple:  # one output; _new_variable inlined
+            if type(ys) is not _ndarray:  # NumPy returns scalars for 0-d results
+                ys = _asarray(ys) if isinstance(ys, _generic) else as_backend_array(ys)
+            out = _object_new(cls)
+            out.data = ys
+            out.name = None
+            out.grad = None
+            if record:
+                self.generation = generation
+                out.creator = self
+                out.generation = generation + 1
+                self.inputs = inputs
+                self.outputs = (_weakref(out),)
+            else:
+                out.creator = None
+                out.generation = 0
+            return out
+        outputs = [_new_variable(as_backend_array(y), cls) for y in ys]
+        if record:
             self.generation = generation
             for output in outputs:
                 output.creator = self
                 output.generation = generation + 1
             self.inputs = inputs
-            self.outputs = [weakref.ref(output) for output in outputs]
+            self.outputs = tuple([weakref.ref(output) for output in outputs])
         return outputs if len(outputs) > 1 else outputs[0]
 
     def forward(self, *xs):
@@ -255,73 +329,84 @@ class Function:
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
 
-_tiebreak = itertools.count()
-
-
 def backprop(outputs, seeds, create_graph=False, keep=None):
     """Propagate `seeds` from `outputs` back through the graph.
 
-    Returns {id(variable): (variable, grad)} for every leaf reached, for the variables
-    whose ids are in `keep`, and (keep=None) for every variable reached. Grads of other
+    Returns {variable: grad} for every leaf reached (constants excepted), for the variables in `keep` (a set
+    of Variables), and (keep=None) for every variable reached. Grads of other
     intermediates are dropped as soon as their function has run, so memory stays flat.
+    Variables hash by identity, so they key the dict directly.
     """
-    grads = {}
-    for y, gy in zip(outputs, seeds):
-        _accumulate(grads, y, gy)
-    heap = []
-    seen = set()
-    for y in outputs:
-        f = y.creator
-        if f is not None and f not in seen:
-            seen.add(f)
-            heapq.heappush(heap, (-f.generation, next(_tiebreak), f))
-
-    with using_config("enable_backprop", create_graph):
+    push, pop = heapq.heappush, heapq.heappop
+    old = Config.enable_backprop
+    Config.enable_backprop = create_graph
+    try:
+        grads = {}
+        heap = []
+        seen = set()
+        count = 0
+        for y, gy in zip(outputs, seeds):
+            g = grads.get(y)
+            grads[y] = gy if g is None else g + gy
+            f = y.creator
+            if f is not None and f not in seen:
+                seen.add(f)
+                count += 1
+                push(heap, (-f.generation, count, f))
         while heap:
-            f = heapq.heappop(heap)[2]
-            outs = [ref() for ref in f.outputs]
-            gys = []
-            for out in outs:
-                entry = None if out is None else grads.get(id(out))
-                if entry is None:  # an unused output of a multi-output function
-                    entry = (out, Variable(out.xp.zeros_like(out.data))) if out is not None else (None, None)
-                gys.append(entry[1])
-            gxs = f.backward(*gys)
+            f = pop(heap)[2]
+            refs = f.outputs
+            if len(refs) == 1:
+                out = refs[0]()
+                gxs = f.backward(grads[out])
+                if keep is not None and out not in keep:
+                    del grads[out]
+            else:
+                outs = [ref() for ref in refs]
+                gys = []
+                for out in outs:
+                    gy = None if out is None else grads.get(out)
+                    if gy is None:  # an unused output of a multi-output function
+                        gy = None if out is None else Constant(out.xp.zeros_like(out.data))
+                    gys.append(gy)
+                gxs = f.backward(*gys)
+                if keep is not None:
+                    for out in outs:
+                        if out is not None and out not in keep:
+                            grads.pop(out, None)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             for x, gx in zip(f.inputs, gxs):
-                if gx is None:
+                if gx is None or x._constant:
                     continue
-                _accumulate(grads, x, gx)
-                g = x.creator
-                if g is not None and g not in seen:
-                    seen.add(g)
-                    heapq.heappush(heap, (-g.generation, next(_tiebreak), g))
-            if keep is not None:
-                for out in outs:
-                    if out is not None and id(out) not in keep:
-                        grads.pop(id(out), None)
+                g = grads.get(x)
+                grads[x] = gx if g is None else g + gx
+                c = x.creator
+                if c is not None and c not in seen:
+                    seen.add(c)
+                    count += 1
+                    push(heap, (-c.generation, count, c))
+    finally:
+        Config.enable_backprop = old
     return grads
-
-
-def _accumulate(grads, x, gx):
-    key = id(x)
-    entry = grads.get(key)
-    grads[key] = (x, gx if entry is None else entry[1] + gx)
 
 
 # ============================================================================ arithmetic
 def _broadcast_grad(gx, shape):
-    return gx if gx.shape == shape else _functions().sum_to(gx, shape)
+    return gx if gx.data.shape == shape else _functions().sum_to(gx, shape)
 
 
+# Binary ops: when both inputs have one shape (the common case) no grad needs reducing.
 class Add(Function):
     def forward(self, x0, x1):
         return x0 + x1
 
     def backward(self, gy):
         x0, x1 = self.inputs
-        return _broadcast_grad(gy, x0.shape), _broadcast_grad(gy, x1.shape)
+        s0, s1 = x0.data.shape, x1.data.shape
+        if s0 == s1:
+            return gy, gy
+        return _broadcast_grad(gy, s0), _broadcast_grad(gy, s1)
 
 
 class Sub(Function):
@@ -330,7 +415,11 @@ class Sub(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
-        return _broadcast_grad(gy, x0.shape), _broadcast_grad(-gy, x1.shape)
+        s0, s1 = x0.data.shape, x1.data.shape
+        gx1 = None if x1._constant else -gy
+        if s0 == s1:
+            return gy, gx1
+        return _broadcast_grad(gy, s0), None if gx1 is None else _broadcast_grad(gx1, s1)
 
 
 class Mul(Function):
@@ -339,7 +428,13 @@ class Mul(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
-        return _broadcast_grad(gy * x1, x0.shape), _broadcast_grad(gy * x0, x1.shape)
+        gx0 = None if x0._constant else gy * x1
+        gx1 = None if x1._constant else gy * x0
+        s0, s1 = x0.data.shape, x1.data.shape
+        if s0 == s1:
+            return gx0, gx1
+        return (None if gx0 is None else _broadcast_grad(gx0, s0),
+                None if gx1 is None else _broadcast_grad(gx1, s1))
 
 
 class Div(Function):
@@ -349,7 +444,8 @@ class Div(Function):
     def backward(self, gy):
         x0, x1 = self.inputs
         gx0 = gy / x1
-        return _broadcast_grad(gx0, x0.shape), _broadcast_grad(-gx0 * x0 / x1, x1.shape)
+        return (None if x0._constant else _broadcast_grad(gx0, x0.shape),
+                None if x1._constant else _broadcast_grad(-gx0 * x0 / x1, x1.shape))
 
 
 class Neg(Function):
@@ -432,6 +528,8 @@ class Pow(Function):  # x ** c, c a Python scalar
             return gy * 0
         if c == 1:
             return gy
+        if c == 2:
+            return gy * (x * 2)
         return gy * ((x ** (c - 1)) * c)
 
 
@@ -468,6 +566,11 @@ def rsub(x0, x1):
 def mul(x0, x1):
     if isinstance(x1, _SCALARS):
         return MulConstant(x1)(x0)
+    if (type(x1) is Ones or type(x0) is Ones) and Config.enable_backprop:
+        one, other = (x1, x0) if type(x1) is Ones else (x0, x1)
+        if (isinstance(other, Variable) and other.creator is not None
+                and other.data.shape == one.data.shape and other.data.dtype == one.data.dtype):
+            return other
     return Mul()(x0, x1)
 
 

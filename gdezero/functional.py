@@ -4,13 +4,13 @@ None of them touches a leaf's `.grad`: gradients come back as values, so a user 
 needs `cleargrad()` between orders (as in JAX and torch.autograd.grad).
 """
 from gdezero import functions as F
-from gdezero.core import Variable, as_variable, backprop
+from gdezero.core import Constant, Ones, Variable, as_variable, backprop
 
 
 def _seed(y, g):
     if g is None:
-        return Variable(y.xp.ones_like(y.data))
-    g = as_variable(g)
+        return Ones(y.xp.ones_like(y.data))
+    g = g if isinstance(g, Variable) else Constant(g)
     if g.shape != y.shape:
         raise ValueError(f"grad_outputs entry of shape {tuple(g.shape)} does not match its "
                          f"output of shape {tuple(y.shape)}")
@@ -33,9 +33,8 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad_outputs has {len(grad_outputs)} entries for {len(outputs)} outputs")
     seeds = [_seed(y, g) for y, g in zip(outputs, grad_outputs)]
-    found = backprop(outputs, seeds, create_graph, keep={id(x) for x in inputs})
-    grads = tuple(found[id(x)][1] if id(x) in found else Variable(x.xp.zeros_like(x.data))
-                  for x in inputs)
+    found = backprop(outputs, seeds, create_graph, keep=set(inputs))
+    grads = tuple(found[x] if x in found else Variable(x.xp.zeros_like(x.data)) for x in inputs)
     return grads[0] if single else grads
 
 

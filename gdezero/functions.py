@@ -1,9 +1,11 @@
 """Differentiable functions (F.*). Each op: forward on raw arrays with the Array API
 namespace of its input, backward on Variables with gdezero functions only, so every
 backward is itself differentiable."""
+import weakref
+
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Function, Variable, add, as_variable, div, mul, neg, pow, sub
+from gdezero.core import Constant, Function, Variable, add, as_variable, div, mul, neg, pow, sub
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow",
@@ -21,7 +23,7 @@ def _output(f):
 def _mask(condition, like):
     """A constant 0/1 Variable of `like`'s dtype: masks need no gradient."""
     xp = _xp(like)
-    return Variable(xp.astype(condition, like.dtype))
+    return Constant(xp.astype(condition, like.dtype))
 
 
 # ============================================================================ elementwise
@@ -41,20 +43,49 @@ class Log(Function):
         return gy / self.inputs[0]
 
 
+def _partner(f, attr, make, back_attr):
+    """make(x) for the input x of the one-input node `f`, shared between partners.
+
+    sin and cos are each other's derivatives: Sin's backward needs cos(x), Cos's needs
+    sin(x). The first backward records make(x) and links the two nodes both ways with
+    weak references, so every later order reuses the partner's output (a Variable with
+    its own creator, hence differentiable) instead of evaluating the transcendental
+    again. Weak links never keep a graph alive; when the partner is gone it is made anew.
+    """
+    ref = getattr(f, attr)
+    v = None if ref is None else ref()
+    if v is None:
+        v = make(f.inputs[0])
+        if v.creator is not None:  # only a recorded partner may stand in at higher orders
+            setattr(v.creator, back_attr, f.outputs[0])
+            setattr(f, attr, weakref.ref(v))
+    return v
+
+
 class Sin(Function):
+    _cos = None
+
     def forward(self, x):
         return _xp(x).sin(x)
 
     def backward(self, gy):
-        return gy * cos(self.inputs[0])
+        return gy * _partner(self, "_cos", cos, "_sin")
 
 
 class Cos(Function):
+    _sin = None
+    _neg_sin = None  # weak reference to -sin(x), reused by every later order too
+
     def forward(self, x):
         return _xp(x).cos(x)
 
     def backward(self, gy):
-        return gy * -sin(self.inputs[0])
+        d = None if self._neg_sin is None else self._neg_sin()
+        if d is None:
+            d = -_partner(self, "_sin", sin, "_cos")
+            if d.creator is not None:
+                self._neg_sin = weakref.ref(d)
+        return gy * d
 
 
 class Tan(Function):
@@ -372,7 +403,7 @@ class Max(Function):
         y = xp.reshape(_output(self).data, shape)
         hits = xp.astype(x.data == y, x.dtype)
         share = hits / xp.sum(hits, axis=_axes(self.axis, x.ndim), keepdims=True)
-        return broadcast_to(reshape(gy, shape), x.shape) * Variable(share)
+        return broadcast_to(reshape(gy, shape), x.shape) * Constant(share)
 
 
 def sum(x, axis=None, keepdims=False):
@@ -490,5 +521,5 @@ def softmax_cross_entropy(x, t):
     n, classes = x.shape
     labels = xp.asarray(t, device=x.device)
     one_hot = xp.astype(xp.arange(classes, device=x.device) == labels[:, None], x.dtype)
-    return neg(sum(mul(log_softmax(x, axis=1), Variable(one_hot)))) / n
+    return neg(sum(mul(log_softmax(x, axis=1), Constant(one_hot)))) / n
 

@@ -1,0 +1,477 @@
+"""gdezero against hand-written NumPy formulas and PyTorch eager autograd (1 thread).
+
+    python benchmarks/run.py            # full sizes (a few minutes)
+    python benchmarks/run.py --quick    # CI-sized, asserts correctness in well under a minute
+    python benchmarks/run.py --json out.json
+
+Workloads (issue 7):
+  W1  one Newton step on x^4 - 2x^2 (2nd derivative by double backprop, 0-d float64)
+  W2  gradient of Goldstein-Price at (1, 1)
+  W3  sin and its 1st..4th derivatives on n points (repeated create_graph)
+  W4  one Hessian-vector product of vectorised Rosenbrock-n (+ peak memory, tracemalloc)
+  W5  8th derivative of tanh at 1.0 (+ graph size at every order 1..8)
+  W6  many Newton steps with create_graph=True (+ memory growth after gc.collect())
+
+Every implementation's result is checked against the reference (AssertionError with the
+workload and implementation otherwise). Speed is reported, never asserted.
+"""
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import gdezero as gd  # noqa: E402
+import gdezero.functions as F  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # PyTorch is optional: its rows are left out
+    torch = None
+else:
+    torch.set_num_threads(1)
+
+# DeZero 0.0.13 (the book's library) function-node counts of the k-th derivative graph of
+# tanh, k = 1..8, counted on this project's machine (issue 7): the W5 node target.
+DEZERO_TANH_FUNCTIONS = [4, 9, 21, 51, 129, 339, 921, 2571]
+
+
+# ============================================================================ helpers
+def measure(fn, repeats, number=1, warmup=1):
+    """Seconds per call of `fn()`: one sample per repeat, each the mean of `number` calls."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        samples.append((time.perf_counter() - start) / number)
+    return samples
+
+
+def to_numpy(value):
+    if isinstance(value, (list, tuple)):
+        return [to_numpy(v) for v in value]
+    if isinstance(value, gd.Variable):
+        value = value.data
+    if torch is not None and isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def check(workload, impl, result, expected, rtol=1e-10, atol=1e-12):
+    got, want = to_numpy(result), to_numpy(expected)
+    if not isinstance(want, list):
+        got, want = [got], [want]
+    assert len(got) == len(want), f"{workload}/{impl}: {len(got)} results, expected {len(want)}"
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g.shape == w.shape, f"{workload}/{impl}: result {i} has shape {g.shape}, expected {w.shape}"
+        if not np.allclose(g, w, rtol=rtol, atol=atol):
+            err = float(np.max(np.abs(g - w)))
+            raise AssertionError(f"{workload}/{impl}: result {i} is wrong (max abs error {err:.3g})")
+
+
+def traced_peak(fn):
+    """Peak bytes that Python and NumPy allocate while `fn()` runs (tracemalloc)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        fn()
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
+def count_gdezero_graph(v):
+    """(functions, variables) reachable from `v` through creators."""
+    funcs, variables = set(), {id(v)}
+    stack = [v.creator] if v.creator is not None else []
+    while stack:
+        f = stack.pop()
+        if id(f) in funcs:
+            continue
+        funcs.add(id(f))
+        for x in f.inputs:
+            variables.add(id(x))
+            if x.creator is not None:
+                stack.append(x.creator)
+    return len(funcs), len(variables)
+
+
+def count_torch_graph(t):
+    """Autograd nodes reachable from `t.grad_fn` (AccumulateGrad leaves included)."""
+    seen, stack = set(), [t.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        stack.extend(n for n, _ in node.next_functions)
+    return len(seen)
+
+
+class Case:
+    """One workload: its implementations (zero-argument callables returning a result),
+    the reference result, and how many calls make one timing sample."""
+
+    def __init__(self, name, title, expected, impls, number=1, rtol=1e-10, atol=1e-12,
+                 repeats=None, warmup=1):
+        self.name, self.title, self.expected = name, title, expected
+        self.impls, self.number, self.rtol, self.atol = impls, number, rtol, atol
+        self.repeats, self.warmup = repeats, warmup
+        self.notes = {}  # impl -> extra measurements (memory, node counts)
+
+
+# ============================================================================ W1 / W6: Newton
+def quartic(x):
+    return x ** 4 - 2 * x ** 2
+
+
+def newton_numpy(x):
+    return x - (4 * x ** 3 - 4 * x) / (12 * x ** 2 - 4)
+
+
+def newton_gdezero(x):
+    """One Newton step, DeZero style: y.backward(create_graph=True), then gx.backward()."""
+    y = quartic(x)
+    y.backward(create_graph=True)
+    gx = x.grad
+    x.cleargrad()
+    gx.backward()
+    gx2 = x.grad
+    x.cleargrad()
+    return x.data - gx.data / gx2.data
+
+
+def newton_torch(x):
+    x = x.detach().requires_grad_()
+    g, = torch.autograd.grad(quartic(x), x, create_graph=True)
+    g2, = torch.autograd.grad(g, x)
+    return (x - g / g2).detach()
+
+
+def w1(args):
+    x0 = np.array(2.0)
+    impls = {"gdezero": lambda: newton_gdezero(gd.Variable(x0)),
+             "numpy": lambda: newton_numpy(x0)}
+    if torch is not None:
+        t0 = torch.tensor(2.0, dtype=torch.float64)
+        impls["pytorch"] = lambda: newton_torch(t0)
+    return Case("W1", "Newton step on x^4-2x^2 (double backprop)", newton_numpy(x0), impls,
+                number=args.inner)
+
+
+def newton_loop(step, x, steps):
+    for _ in range(steps):
+        x = step(x)
+    return x
+
+
+def newton_loop_gdezero(steps):
+    x = gd.Variable(np.array(2.0))
+    for _ in range(steps):
+        x.data = newton_gdezero(x)
+    return x.data
+
+
+def w6(args):
+    steps = args.newton_steps
+    impls = {"gdezero": lambda: newton_loop_gdezero(steps),
+             "numpy": lambda: newton_loop(newton_numpy, np.array(2.0), steps)}
+    if torch is not None:
+        impls["pytorch"] = lambda: newton_loop(newton_torch, torch.tensor(2.0, dtype=torch.float64), steps)
+    # The correctness run doubles as the warm-up; a few samples suffice for long loops.
+    case = Case("W6", f"{steps} Newton steps, create_graph=True", np.array(1.0), impls,
+                repeats=min(args.repeats, 3), warmup=0)
+    # Memory growth: the live bytes after gc.collect(), before and after the steps.
+    newton_loop_gdezero(10)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        x = gd.Variable(np.array(2.0))
+        for _ in range(10):
+            x.data = newton_gdezero(x)
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(steps):
+            x.data = newton_gdezero(x)
+        gc.collect()
+        growth = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    case.notes["gdezero"] = {"memory_growth_bytes": growth,
+                             "text": f"growth {growth / 1e6:.3f} MB (target < 1 MB)"}
+    return case
+
+
+# ============================================================================ W2: Goldstein-Price
+def goldstein(x, y):
+    return ((1 + (x + y + 1) ** 2 * (19 - 14 * x + 3 * x ** 2 - 14 * y + 6 * x * y + 3 * y ** 2))
+            * (30 + (2 * x - 3 * y) ** 2 * (18 - 32 * x + 12 * x ** 2 + 48 * y - 36 * x * y + 27 * y ** 2)))
+
+
+def goldstein_grad_numpy(x, y):
+    a, a1 = x + y + 1, 19 - 14 * x + 3 * x ** 2 - 14 * y + 6 * x * y + 3 * y ** 2
+    b, b1 = 2 * x - 3 * y, 18 - 32 * x + 12 * x ** 2 + 48 * y - 36 * x * y + 27 * y ** 2
+    A, B = 1 + a ** 2 * a1, 30 + b ** 2 * b1
+    dA = 2 * a * a1 + a ** 2 * (-14 + 6 * x + 6 * y)  # the same for x and y
+    dBx = 4 * b * b1 + b ** 2 * (-32 + 24 * x - 36 * y)
+    dBy = -6 * b * b1 + b ** 2 * (48 - 36 * x + 54 * y)
+    return [dA * B + A * dBx, dA * B + A * dBy]
+
+
+def goldstein_grad_gdezero(x, y):
+    x.cleargrad()
+    y.cleargrad()
+    goldstein(x, y).backward()
+    return [x.grad.data, y.grad.data]
+
+
+def goldstein_grad_torch(x, y):
+    return list(torch.autograd.grad(goldstein(x, y), (x, y)))
+
+
+def w2(args):
+    x0, y0 = np.array(1.0), np.array(1.0)
+    gx, gy = gd.Variable(x0), gd.Variable(y0)
+    impls = {"gdezero": lambda: goldstein_grad_gdezero(gx, gy),
+             "numpy": lambda: goldstein_grad_numpy(x0, y0)}
+    if torch is not None:
+        tx, ty = (torch.tensor(1.0, dtype=torch.float64, requires_grad=True) for _ in range(2))
+        impls["pytorch"] = lambda: goldstein_grad_torch(tx, ty)
+    expected = [np.array(-5376.0), np.array(8064.0)]
+    check("W2", "reference", goldstein_grad_numpy(x0, y0), expected)
+    return Case("W2", "Goldstein-Price gradient at (1, 1)", expected, impls, number=args.inner)
+
+
+# ============================================================================ W3: sin derivatives
+def sin_derivatives_numpy(x):
+    s, c = np.sin(x), np.cos(x)
+    return [s, c, -s, -c, s]
+
+
+def sin_derivatives_backward(x0):
+    """DeZero's loop: y.backward(create_graph=True), then gx.backward(create_graph=True)."""
+    x = gd.Variable(x0)
+    out = [F.sin(x)]
+    out[0].backward(create_graph=True)
+    for _ in range(3):
+        gx = x.grad
+        out.append(gx)
+        x.cleargrad()
+        gx.backward(create_graph=True)
+    out.append(x.grad)
+    # x.grad's graph holds x: a reference cycle (as in DeZero and torch's backward with
+    # create_graph) that only the cyclic gc would free. Break it, as a careful user does.
+    x.cleargrad()
+    return out
+
+
+def sin_derivatives_torch(x0):
+    x = x0.detach().requires_grad_()
+    out = [torch.sin(x)]
+    for k in range(4):
+        g, = torch.autograd.grad(out[-1], x, grad_outputs=torch.ones_like(x), create_graph=k < 3)
+        out.append(g)
+    return out
+
+
+def w3(args):
+    x0 = np.linspace(-7.0, 7.0, args.n_points)
+    impls = {"gdezero": lambda: gd.derivatives(F.sin, x0, 4),
+             "gdezero-backward": lambda: sin_derivatives_backward(x0),
+             "numpy": lambda: sin_derivatives_numpy(x0)}
+    if torch is not None:
+        t0 = torch.from_numpy(x0)
+        impls["pytorch"] = lambda: sin_derivatives_torch(t0)
+    return Case("W3", f"sin and 1st..4th derivatives, n={args.n_points:.0e}",
+                sin_derivatives_numpy(x0), impls)
+
+
+# ============================================================================ W4: Rosenbrock HVP
+def rosenbrock(x):
+    head, tail = x[:-1], x[1:]
+    return (100 * (tail - head ** 2) ** 2 + (1 - head) ** 2).sum()
+
+
+def rosenbrock_hvp_numpy(x, p):
+    """The analytic Hessian of Rosenbrock-n times p (as scipy.optimize.rosen_hess_prod)."""
+    hp = np.empty_like(x)
+    hp[0] = (1200 * x[0] ** 2 - 400 * x[1] + 2) * p[0] - 400 * x[0] * p[1]
+    hp[1:-1] = (-400 * x[:-2] * p[:-2] + (202 + 1200 * x[1:-1] ** 2 - 400 * x[2:]) * p[1:-1]
+                - 400 * x[1:-1] * p[2:])
+    hp[-1] = -400 * x[-2] * p[-2] + 200 * p[-1]
+    return hp
+
+
+def rosenbrock_hvp_torch(x0, v):
+    x = x0.detach().requires_grad_()
+    g, = torch.autograd.grad(rosenbrock(x), x, create_graph=True)
+    hv, = torch.autograd.grad((g * v).sum(), x)
+    return hv
+
+
+def w4(args):
+    n = args.n_rosen
+    rng = np.random.default_rng(0)
+    x0, v0 = rng.uniform(-2, 2, n), rng.standard_normal(n)
+    impls = {"gdezero": lambda: gd.hvp(rosenbrock, x0, v0),
+             "numpy": lambda: rosenbrock_hvp_numpy(x0, v0)}
+    if torch is not None:
+        tx, tv = torch.from_numpy(x0), torch.from_numpy(v0)
+        impls["pytorch"] = lambda: rosenbrock_hvp_torch(tx, tv)
+    case = Case("W4", f"one HVP of Rosenbrock-n, n={n:.0e}", rosenbrock_hvp_numpy(x0, v0), impls,
+                rtol=1e-9, atol=1e-8)
+    for impl in ("gdezero", "numpy"):  # torch's own allocator is invisible to tracemalloc
+        peak = traced_peak(impls[impl]) / (8 * n)
+        case.notes[impl] = {"peak_vectors": peak, "text": f"peak {peak:.1f} n-vectors"}
+    return case
+
+
+# ============================================================================ W5: tanh 8th derivative
+def tanh_derivatives_numpy(x, order):
+    """d^k tanh / dx^k = P_k(tanh x) with P_0 = t, P_{k+1} = (1 - t^2) P_k'."""
+    poly = np.polynomial.Polynomial([0.0, 1.0])
+    one_minus_t2 = np.polynomial.Polynomial([1.0, 0.0, -1.0])
+    t, out = np.tanh(x), []
+    for _ in range(order):
+        poly = one_minus_t2 * poly.deriv()
+        out.append(np.asarray(poly(t)))
+    return out
+
+
+def tanh_derivatives_gdezero(x0, order):
+    x = gd.Variable(x0)
+    out, g = [], F.tanh(x)
+    for _ in range(order):
+        g = gd.grad(g, x, create_graph=True)
+        out.append(g)
+    return out
+
+
+def tanh_derivatives_torch(x0, order):
+    x = x0.detach().requires_grad_()
+    out, g = [], torch.tanh(x)
+    for _ in range(order):
+        g, = torch.autograd.grad(g, x, create_graph=True)
+        out.append(g)
+    return out
+
+
+def w5(args):
+    x0, order = np.array(1.0), 8
+    impls = {"gdezero": lambda: tanh_derivatives_gdezero(x0, order),
+             "numpy": lambda: tanh_derivatives_numpy(x0, order)}
+    if torch is not None:
+        t0 = torch.tensor(1.0, dtype=torch.float64)
+        impls["pytorch"] = lambda: tanh_derivatives_torch(t0, order)
+    case = Case("W5", "tanh's 1st..8th derivatives at 1.0", tanh_derivatives_numpy(x0, order), impls,
+                rtol=1e-9)
+    funcs = [count_gdezero_graph(g)[0] for g in impls["gdezero"]()]
+    within = all(a <= b for a, b in zip(funcs, DEZERO_TANH_FUNCTIONS))
+    case.notes["gdezero"] = {"functions_per_order": funcs,
+                             "text": f"functions per order {funcs} "
+                                     f"({'<=' if within else 'NOT <='} DeZero {DEZERO_TANH_FUNCTIONS})"}
+    if torch is not None:
+        nodes = [count_torch_graph(g) for g in impls["pytorch"]()]
+        case.notes["pytorch"] = {"nodes_per_order": nodes, "text": f"autograd nodes per order {nodes}"}
+    return case
+
+
+WORKLOADS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6}
+
+
+# ============================================================================ driver
+def fmt_time(seconds):
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def run_case(case, repeats):
+    rows = []
+    for impl, fn in case.impls.items():
+        check(case.name, impl, fn(), case.expected, case.rtol, case.atol)
+        samples = measure(fn, case.repeats or repeats, case.number, case.warmup)
+        rows.append({"workload": case.name, "title": case.title, "impl": impl,
+                     "min_s": min(samples), "median_s": statistics.median(samples),
+                     "samples_s": samples, "calls_per_sample": case.number,
+                     **{k: v for k, v in case.notes.get(impl, {}).items()}})
+    best = {r["impl"]: r["min_s"] for r in rows}
+    for r in rows:
+        if r["impl"].startswith("gdezero"):
+            r["ratio_numpy"] = r["min_s"] / best["numpy"]
+            if "pytorch" in best:
+                r["ratio_pytorch"] = r["min_s"] / best["pytorch"]
+    return rows
+
+
+def fmt_ratio(row, key):
+    return f"{row[key]:.2f}x" if key in row else ""
+
+
+def print_table(rows):
+    header = ("workload", "impl", "min", "median", "gd/NumPy", "gd/PyTorch", "notes")
+    lines = [header]
+    for r in rows:
+        lines.append((r["workload"], r["impl"], fmt_time(r["min_s"]), fmt_time(r["median_s"]),
+                      fmt_ratio(r, "ratio_numpy"), fmt_ratio(r, "ratio_pytorch"), r.get("text", "")))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
+    for i, line in enumerate(lines):
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(line, widths)) + f" | {line[-1]} |")
+        if i == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|---|")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="CI sizes: small n, few repeats")
+    p.add_argument("--n-points", type=int, help="W3 points (default 1e6; quick 1e4)")
+    p.add_argument("--n-rosen", type=int, help="W4 Rosenbrock size (default 1e6; quick 1e4)")
+    p.add_argument("--newton-steps", type=int, help="W6 steps (default 20000; quick 2000)")
+    p.add_argument("--repeats", type=int, help="timing samples per implementation (default 7; quick 3)")
+    p.add_argument("--inner", type=int, help="calls per sample for W1/W2 (default 200; quick 20)")
+    p.add_argument("--only", nargs="+", choices=sorted(WORKLOADS), help="run only these workloads")
+    p.add_argument("--json", metavar="PATH", help="write the raw numbers here")
+    args = p.parse_args(argv)
+    defaults = dict(n_points=10**4, n_rosen=10**4, newton_steps=2000, repeats=3, inner=20) if args.quick \
+        else dict(n_points=10**6, n_rosen=10**6, newton_steps=20000, repeats=7, inner=200)
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    print(f"gdezero benchmarks: Python {platform.python_version()}, NumPy {np.__version__}, "
+          f"PyTorch {torch.__version__ + ' (1 thread)' if torch is not None else 'not installed'}, "
+          f"{'quick' if args.quick else 'full'} sizes, min over {args.repeats} repeats")
+    rows = []
+    for name in args.only or WORKLOADS:
+        case = WORKLOADS[name](args)
+        rows.extend(run_case(case, args.repeats))
+        print(f"{name}: {case.title}: ok", flush=True)
+    print()
+    print_table(rows)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"args": vars(args), "numpy": np.__version__,
+                       "torch": torch.__version__ if torch is not None else None, "rows": rows}, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
