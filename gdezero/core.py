@@ -137,6 +137,8 @@ class Variable:
                 var.grad = g
 
     def to_gpu(self, device=None):
+        if self.data is None:
+            raise RuntimeError("to_gpu(): this Variable holds no data (None); set .data first")
         self.data = backend.to_gpu(self.data, device)
         if self.grad is not None:
             self.grad.to_gpu(device)

@@ -295,13 +295,16 @@ def _has_array_index(slices):
     return any(not isinstance(s, (int, slice, type(None), type(Ellipsis))) for s in items)
 
 
-def _normalize_index(slices, xp, device):
-    """Variables in an index become their data; lists become integer arrays."""
+def _normalize_index(slices, x):
+    """Variables in an index become their data, lists integer arrays on x's device; an index
+    array of another backend or device is the same clear error as for any operand."""
     def one(s):
         if isinstance(s, Variable):
-            return s.data
-        if isinstance(s, list):
-            return xp.asarray(s, device=device)
+            s = s.data
+        elif isinstance(s, list):
+            return x.xp.asarray(s, device=x.device)
+        if backend.is_array(s):
+            backend.get_array_module(x.data, s)
         return s
     return tuple(one(s) for s in slices) if isinstance(slices, tuple) else one(slices)
 
@@ -344,7 +347,7 @@ def sum_to(x, shape):
 
 def get_item(x, slices):
     x = as_variable(x)
-    return GetItem(_normalize_index(slices, x.xp, x.device))(x)
+    return GetItem(_normalize_index(slices, x))(x)
 
 
 def expand_dims(x, axis):

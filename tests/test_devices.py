@@ -104,6 +104,16 @@ def test_labels_on_another_device_are_a_value_error_not_a_silent_copy():
         F.softmax_cross_entropy(Variable(on(DEVICE1)), strict.asarray([2, 0], device=CPU))
 
 
+def test_an_index_array_on_another_device_is_a_value_error_naming_both():
+    with pytest.raises(ValueError, match=r"device1.*CPU_DEVICE"):
+        F.get_item(Variable(on(DEVICE1)), (strict.asarray([0, 1], device=CPU), 0))
+
+
+def test_to_gpu_of_an_empty_variable_says_there_is_no_data():
+    with pytest.raises(RuntimeError, match="no data"):
+        Variable(None).to_gpu()
+
+
 @pytest.mark.parametrize("device, index", [
     (None, 0), (1, 1), ("cuda", 0), ("cuda:2", 2)], ids=["none", "int", "cuda", "cuda_index"])
 def test_to_gpu_device_arguments_give_a_cuda_index(device, index):

@@ -63,6 +63,8 @@ CASES = {
     "get_item_slices": (lambda x: x[:, 1:], MATRIX, lambda a: a[:, 1:]),
     "get_item_negative_step": (lambda x: x[::-1, ...], MATRIX, lambda a: a[::-1]),
     "get_item_none_ellipsis": (lambda x: x[None, ..., 0], MATRIX, lambda a: a[None, ..., 0]),
+    "stack": (lambda x: F.stack([x, x * x, F.sin(x)]), MATRIX,
+              lambda a: np.stack([a, a * a, np.sin(a)])),
     "mean_squared_error": (lambda x: F.mean_squared_error(x, Variable(x.xp.asarray(POSITIVE))),
                            MATRIX, lambda a: ((a - POSITIVE) ** 2).sum() / 2),
     "softmax_cross_entropy": (lambda x: F.softmax_cross_entropy(x, x.xp.asarray([2, 0])), MATRIX,
