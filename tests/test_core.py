@@ -62,6 +62,17 @@ def test_without_cleargrad_the_second_pass_accumulates_68(arr):
     assert float(x.grad.data) == 68.0
 
 
+def newton_step(x):
+    """One step of the book's Newton loop on quartic, f'' by double backprop."""
+    y = quartic(x)
+    x.cleargrad()
+    y.backward(create_graph=True)
+    gx = x.grad
+    x.cleargrad()
+    gx.backward()
+    x.data = x.data - gx.data / x.grad.data
+
+
 def test_newton_with_automatic_second_derivative_matches_the_book(arr):
     expected = [2.0, 1.4545454545454546, 1.1510467893775467, 1.0253259289766978,
                 1.0009084519430513, 1.0000012353089454, 1.000000000002289, 1.0]
@@ -69,13 +80,7 @@ def test_newton_with_automatic_second_derivative_matches_the_book(arr):
     seen = []
     for _ in range(8):
         seen.append(float(x.data))
-        y = quartic(x)
-        x.cleargrad()
-        y.backward(create_graph=True)
-        gx = x.grad
-        x.cleargrad()
-        gx.backward()
-        x.data = x.data - gx.data / x.grad.data
+        newton_step(x)
     assert seen == expected
 
 
@@ -283,23 +288,13 @@ def test_long_chain_backprop_has_no_recursion_error(arr):
 
 def test_newton_loop_with_create_graph_does_not_grow_memory(arr):
     x = Variable(arr(2.0))
-
-    def newton_step():
-        y = quartic(x)
-        x.cleargrad()
-        y.backward(create_graph=True)
-        gx = x.grad
-        x.cleargrad()
-        gx.backward()
-        x.data = x.data - gx.data / x.grad.data
-
     for _ in range(200):  # warm caches before measuring
-        newton_step()
+        newton_step(x)
     gc.collect()
     tracemalloc.start()
     start = tracemalloc.get_traced_memory()[0]
     for _ in range(20_000):
-        newton_step()
+        newton_step(x)
     gc.collect()
     grown = tracemalloc.get_traced_memory()[0] - start
     tracemalloc.stop()
