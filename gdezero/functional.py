@@ -38,10 +38,11 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     return grads[0] if single else grads
 
 
-def _scalar_output(f, x, who):
+def scalar_output(f, x, who):
+    """f(x), which `who` needs to be a scalar Variable (size 1): else a ValueError saying so."""
     y = f(x)
     if not isinstance(y, Variable) or y.size != 1:
-        shape = tuple(y.shape) if isinstance(y, Variable) else type(y).__name__
+        shape = f"shape {tuple(y.shape)}" if isinstance(y, Variable) else type(y).__name__
         raise ValueError(f"{who} needs f to return a scalar Variable (size 1), got {shape}")
     return y
 
@@ -53,7 +54,7 @@ def hvp(f, x, v, create_graph=False):
     if v.shape != x.shape:
         raise ValueError(f"hvp: v has shape {tuple(v.shape)} but x has shape {tuple(x.shape)}; "
                          f"they must match")
-    g = grad(_scalar_output(f, x, "hvp"), x, create_graph=True)
+    g = grad(scalar_output(f, x, "hvp"), x, create_graph=True)
     return grad(F.sum(g * v), x, create_graph=create_graph)
 
 
@@ -75,7 +76,7 @@ def _rows(output, x, create_graph):
 def hessian(f, x, create_graph=False):
     """The Hessian of scalar `f` at `x`, of shape `x.shape + x.shape` (x.size backward passes)."""
     x = as_variable(x)
-    g = grad(_scalar_output(f, x, "hessian"), x, create_graph=True)
+    g = grad(scalar_output(f, x, "hessian"), x, create_graph=True)
     return _rows(g, x, create_graph)
 
 

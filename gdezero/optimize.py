@@ -14,7 +14,7 @@ import numpy as np
 from gdezero import functions as F
 from gdezero.backend import get_array_module, to_numpy
 from gdezero.core import Variable
-from gdezero.functional import grad, hessian
+from gdezero.functional import grad, hessian, scalar_output
 
 METHODS = ("newton-cg", "newton", "gd")
 _DEFAULT_MAX_ITER = {"gd": 10_000, "newton": 100, "newton-cg": 1_000}
@@ -48,15 +48,6 @@ def _dot(xp, a, b):
     return _as_float(xp, xp.sum(a * b))
 
 
-def _value(f, x):
-    """f(x) checked to be a scalar Variable; `x` is a Variable."""
-    y = f(x)
-    if not isinstance(y, Variable) or y.size != 1:
-        got = f"shape {tuple(y.shape)}" if isinstance(y, Variable) else type(y).__name__
-        raise ValueError(f"minimize needs f to return a scalar Variable (size 1), got {got}")
-    return y
-
-
 class _Objective:
     """f checked to return a scalar, counting evaluations."""
 
@@ -65,7 +56,7 @@ class _Objective:
 
     def __call__(self, x):
         self.nfev += 1
-        return _value(self.f, x)
+        return scalar_output(self.f, x, "minimize")
 
     def graph(self, x):
         """(Variable x, recorded output y, float value of y) at array `x`."""
@@ -272,7 +263,7 @@ def scipy_functions(f):
         if "x" not in cache or not np.array_equal(cache["x"], x):
             xv = Variable(np.array(x, dtype=np.float64))
             cache.clear()
-            cache.update(x=xv.data, xv=xv, y=_value(f, xv))
+            cache.update(x=xv.data, xv=xv, y=scalar_output(f, xv, "scipy_functions"))
         if create_graph and "g" not in cache:
             cache["g"] = grad(cache["y"], cache["xv"], create_graph=True)
         return cache
