@@ -50,12 +50,13 @@ def scalar_output(f, x, who):
 def hvp(f, x, v, create_graph=False):
     """Hessian of scalar `f` at `x` times `v`, by double backprop (never forms the Hessian)."""
     x = as_variable(x)
-    v = as_variable(v)
+    v = v if isinstance(v, Variable) else Constant(v)  # a raw v needs no gradient
     if v.shape != x.shape:
         raise ValueError(f"hvp: v has shape {tuple(v.shape)} but x has shape {tuple(x.shape)}; "
                          f"they must match")
     g = grad(scalar_output(f, x, "hvp"), x, create_graph=True)
-    return grad(F.sum(g * v), x, create_graph=create_graph)
+    # v as the seed of g's backward: v^T H == H v (H is symmetric), without sum(g * v).
+    return grad(g, x, grad_outputs=v, create_graph=create_graph)
 
 
 def _rows(output, x, create_graph):

@@ -67,6 +67,15 @@ def test_hvp_of_sum_of_squares(arr):
     assert_close(gd.hvp(lambda x: F.sum(x ** 2), arr([1.0, 2.0]), arr([4.0, 5.0])), [8.0, 10.0])
 
 
+def test_hvp_with_a_variable_v_is_differentiable_in_x_and_v(arr):
+    x, v = Variable(arr([1.0, 2.0])), Variable(arr([4.0, 5.0]))
+    hv = gd.hvp(lambda t: F.sum(t ** 3), x, v, create_graph=True)  # 6 x v
+    assert_close(hv, [24.0, 60.0])
+    gx, gv = gd.grad(F.sum(hv), [x, v])
+    assert_close(gx, [24.0, 30.0])
+    assert_close(gv, [6.0, 12.0])
+
+
 def test_hessian_is_symmetric_and_matches_closed_form(arr):
     data = np.array([0.3, -1.1, 2.0])
     h = gd.hessian(lambda x: F.sum(x ** 2 * F.sin(x)), arr(data))
