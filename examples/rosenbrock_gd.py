@@ -11,6 +11,18 @@ def rosenbrock(x0, x1):
     return 100 * (x1 - x0 ** 2) ** 2 + (1 - x0) ** 2
 
 
+def contour_plot(title):
+    """Rosenbrock's contours on [-2, 2] x [-1, 3] with its minimum (1, 1) starred; the caller
+    draws its paths on the returned axes."""
+    plt = pyplot()
+    a, b = np.meshgrid(np.linspace(-2, 2, 400), np.linspace(-1, 3, 400))
+    fig, ax = plt.subplots(figsize=(6, 5))
+    ax.contour(a, b, rosenbrock(a, b), levels=np.logspace(-1, 3.5, 12), cmap="viridis")
+    ax.plot(1, 1, "*", color="black", markersize=12, label="minimum (1, 1)")
+    ax.set(xlabel="x0", ylabel="x1", title=title)
+    return fig, ax
+
+
 def main():
     parser = example_parser(__doc__)
     parser.add_argument("--iters", type=int, help="updates (default 10,000; 1,000 with --quick)")
@@ -27,15 +39,9 @@ def main():
     print(f"iterations {iters}")
     print(f"x {float(x0.data)!r} {float(x1.data)!r}")
 
-    plt = pyplot()
-    a, b = np.meshgrid(np.linspace(-2, 2, 400), np.linspace(-1, 3, 400))
-    fig, ax = plt.subplots(figsize=(6, 5))
-    ax.contour(a, b, 100 * (b - a ** 2) ** 2 + (1 - a) ** 2, levels=np.logspace(-1, 3.5, 12),
-               cmap="viridis")
+    fig, ax = contour_plot(f"Rosenbrock, lr={lr}, {iters} iterations")
     path = np.array(path)
     ax.plot(path[:, 0], path[:, 1], ".-", color="tab:red", markersize=2, label="gradient descent")
-    ax.plot(1, 1, "*", color="black", markersize=12, label="minimum (1, 1)")
-    ax.set(xlabel="x0", ylabel="x1", title=f"Rosenbrock, lr={lr}, {iters} iterations")
     ax.legend(loc="upper left")
     save_figure(fig, args, "rosenbrock_gd.png")
 

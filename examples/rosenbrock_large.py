@@ -1,57 +1,30 @@
-"""Rosenbrock-n with n = 100,000: Hessian-free Newton-CG against SciPy's L-BFGS-B.
+"""Rosenbrock-n with n = 100,000 (1,000 with --quick): Hessian-free Newton-CG against
+SciPy's L-BFGS-B.
 
 An explicit Hessian would be 100,000 x 100,000 (80 GB); Newton-CG needs only
 Hessian-vector products, each one backward pass through a recorded gradient graph.
 L-BFGS-B gets its gradient from the same gdezero function via `scipy_functions`.
-
-    python examples/rosenbrock_large.py [--device cpu|gpu] [--out DIR] [--quick]
-"""
-import argparse
-import sys
+The results go to stdout and to rosenbrock_large.txt in --out."""
 import time
-from pathlib import Path
 
 import numpy as np
+from _common import example_parser, on_device, parse
+from hessian_vector_product import rosenbrock as rosenbrock_n
 
 import gdezero as gd
-from gdezero import functions as F
 from gdezero.backend import to_numpy
 
 
-def rosenbrock_n(x):
-    return F.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
-
-
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
-    parser.add_argument("--out", type=Path, default=Path("."),
-                        help="folder for rosenbrock_large.txt")
-    parser.add_argument("--quick", action="store_true", help="n = 1,000, not 100,000")
-    return parser.parse_args()
-
-
-def on_device(array, device):
-    x = gd.Variable(array)
-    if device == "gpu":
-        try:
-            x.to_gpu()
-        except RuntimeError as e:
-            print(e, file=sys.stderr)
-            sys.exit(2)
-    return x.data
-
-
 def main():
-    args = parse_args()
+    args = parse(example_parser(__doc__))
     n = 1_000 if args.quick else 100_000
     # A random start; from zeros the chained valley makes iteration counts grow with n.
     x0 = np.random.default_rng(0).uniform(0.0, 2.0, n)
     lines = [f"Rosenbrock-n, n = {n}, x0 uniform in [0, 2] (seed 0), device {args.device}"]
 
     start = time.perf_counter()
-    r = gd.optimize.minimize(rosenbrock_n, on_device(x0, args.device), method="newton-cg",
-                             keep_path=False)
+    r = gd.optimize.minimize(rosenbrock_n, on_device(args, gd.Variable(x0)).data,
+                             method="newton-cg", keep_path=False)
     seconds = time.perf_counter() - start
     error = np.abs(to_numpy(r.x) - 1).max()
     lines.append(f"newton-cg: {r.nit} iterations, {r.nfev} f evaluations, {seconds:.2f} s, "
@@ -69,9 +42,9 @@ def main():
                  f"max error {np.abs(s.x - 1).max():.3e} ({s.message})")
 
     print("\n".join(lines))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "rosenbrock_large.txt").write_text("\n".join(lines) + "\n")
-    print(f"wrote {args.out / 'rosenbrock_large.txt'}")
+    path = args.out / "rosenbrock_large.txt"
+    path.write_text("\n".join(lines) + "\n")
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
