@@ -84,6 +84,13 @@ def test_hessian_is_symmetric_and_matches_closed_form(arr):
     assert_close(h, expected, rtol=1e-12, atol=1e-12)
 
 
+def test_hessian_of_a_coupled_function_is_symmetric(arr):
+    data = np.array([0.5, -1.0, 1.5, 2.0])
+    h = gd.backend.to_numpy(gd.hessian(rosenbrock, arr(data)).data)
+    np.testing.assert_allclose(h, h.T, rtol=0, atol=1e-12)
+    assert h[0, 1] == -400 * data[0]  # the off-diagonal terms are there, not only the diagonal
+
+
 def test_hessian_of_a_matrix_input_has_shape_x_shape_twice(arr):
     data = np.array([[1.0, 2.0], [3.0, 4.0]])
     h = gd.hessian(lambda x: F.sum(x ** 3), arr(data))
