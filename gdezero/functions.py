@@ -220,12 +220,14 @@ class Transpose(Function):
         self.axes = axes
 
     def forward(self, x):
-        if self.axes is None:
-            self.axes = tuple(range(x.ndim))[::-1]
+        axes = tuple(range(x.ndim))[::-1] if self.axes is None else self.axes
+        self.axes = tuple(a % x.ndim for a in axes)
         return _xp(x).permute_dims(x, self.axes)
 
     def backward(self, gy):
-        inverse = sorted(range(len(self.axes)), key=lambda i: self.axes[i] % len(self.axes))
+        inverse = [0] * len(self.axes)  # the permutation that undoes axes, in one pass
+        for i, a in enumerate(self.axes):
+            inverse[a] = i
         return transpose(gy, tuple(inverse))
 
 
