@@ -11,7 +11,6 @@ import sys
 
 import numpy as np
 
-from gdezero import functions as F
 from gdezero.backend import get_array_module, to_numpy
 from gdezero.core import Variable
 from gdezero.functional import grad, hessian, scalar_output
@@ -133,8 +132,8 @@ def _direction(method, obj, state, lr, tol):
     if method == "newton":
         return g, gnorm, _newton_direction(xp, hessian(obj, xv).data, g, math.prod(g.shape))
 
-    def hvp(v):  # reuses this iteration's gradient graph instead of re-running f
-        return grad(F.sum(g_var * Variable(v)), xv).data
+    def hvp(v):  # reuses this iteration's gradient graph; v seeds its backward (v^T H = H v)
+        return grad(g_var, xv, grad_outputs=v).data
 
     return g, gnorm, _cg_steihaug(xp, hvp, g, gnorm)
 
@@ -278,7 +277,7 @@ def scipy_functions(f):
 
     def hessp(x, p):
         c = at(x, create_graph=True)
-        v = Variable(np.asarray(p, dtype=np.float64))
-        return np.array(to_numpy(grad(F.sum(c["g"] * v), c["xv"]).data), dtype=np.float64)
+        v = np.asarray(p, dtype=np.float64)
+        return np.array(to_numpy(grad(c["g"], c["xv"], grad_outputs=v).data), dtype=np.float64)
 
     return fun, jac, hessp
