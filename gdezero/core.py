@@ -340,21 +340,23 @@ def backprop(outputs, seeds, create_graph=False, keep=None):
     Variables hash by identity, so they key the dict directly.
     """
     push, pop = heapq.heappush, heapq.heappop
+    grads = {}
+    heap = []
+    seen = set()
+
+    def accumulate(x, gx):  # add gx into x's grad; schedule x's creator once
+        g = grads.get(x)
+        grads[x] = gx if g is None else g + gx
+        c = x.creator
+        if c is not None and c not in seen:
+            seen.add(c)
+            push(heap, (-c.generation, len(seen), c))
+
     old = Config.enable_backprop
     Config.enable_backprop = create_graph
     try:
-        grads = {}
-        heap = []
-        seen = set()
-        count = 0
         for y, gy in zip(outputs, seeds):
-            g = grads.get(y)
-            grads[y] = gy if g is None else g + gy
-            f = y.creator
-            if f is not None and f not in seen:
-                seen.add(f)
-                count += 1
-                push(heap, (-f.generation, count, f))
+            accumulate(y, gy)
         while heap:
             f = pop(heap)[2]
             refs = f.outputs
@@ -379,15 +381,8 @@ def backprop(outputs, seeds, create_graph=False, keep=None):
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             for x, gx in zip(f.inputs, gxs):
-                if gx is None or x._constant:
-                    continue
-                g = grads.get(x)
-                grads[x] = gx if g is None else g + gx
-                c = x.creator
-                if c is not None and c not in seen:
-                    seen.add(c)
-                    count += 1
-                    push(heap, (-c.generation, count, c))
+                if gx is not None and not x._constant:
+                    accumulate(x, gx)
     finally:
         Config.enable_backprop = old
     return grads
