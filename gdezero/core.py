@@ -50,10 +50,9 @@ class Variable:
     _constant = False  # see Constant
 
     def __init__(self, data, name=None):
-        if data is not None and not is_array(data):
-            if isinstance(data, np.generic):
-                data = np.asarray(data)
-            else:
+        if data is not None:
+            data = as_backend_array(data)  # a NumPy scalar becomes a 0-d array
+            if not is_array(data):
                 raise TypeError(
                     f"Variable data must be an array (numpy.ndarray, cupy.ndarray, "
                     f"torch.Tensor, array_api_strict array, ...) or None, got "
@@ -99,10 +98,6 @@ class Variable:
             return "variable(None)"
         body = str(self.data).replace("\n", "\n" + " " * 9)
         return f"variable({body})"
-
-    def set_creator(self, func):
-        self.creator = func
-        self.generation = func.generation + 1
 
     def cleargrad(self):
         self.grad = None
@@ -552,7 +547,7 @@ class RPow(Function):  # c ** x, c a positive Python scalar
 
     def backward(self, gy):
         x, = self.inputs
-        return gy * rpow(x, self.c) * float(np.log(self.c))
+        return gy * rpow(x, self.c) * math.log(self.c)
 
 
 def add(x0, x1):
