@@ -13,48 +13,28 @@ CPU_BACKENDS = ["numpy", "array_api_strict", "torch"]
 
 
 def _run_tests(session, backend):
+    session.install(TORCH)  # every backend's tests use torch as an oracle
+    session.install("-e", ".[test,plot,scipy,progress]")
+    if backend == "cupy":
+        try:
+            session.install("cupy-cuda12x")
+        except Exception:  # noqa: BLE001 - no wheel here: the suite still runs and skips with the reason
+            session.warn("could not install cupy-cuda12x; GPU tests will be skipped")
     session.run("python", "-m", "pytest", "-q", *session.posargs,
                 env={"GDEZERO_BACKEND": backend})
 
 
-@nox.session(name="tests-numpy", python=PYTHON)
-def tests_numpy(session):
-    session.install("-e", ".[test,plot,scipy,progress]")
-    _run_tests(session, "numpy")
-
-
-@nox.session(name="tests-array_api_strict", python=PYTHON)
-def tests_array_api_strict(session):
-    session.install("-e", ".[test,plot,scipy,progress]")
-    _run_tests(session, "array_api_strict")
-
-
-@nox.session(name="tests-torch", python=PYTHON)
-def tests_torch(session):
-    session.install(TORCH)
-    session.install("-e", ".[test,plot,scipy,progress]")
-    _run_tests(session, "torch")
+@nox.session(python=PYTHON)
+@nox.parametrize("backend", [nox.param(b, id=b) for b in CPU_BACKENDS])
+def tests(session, backend):
+    """The suite on one CPU backend: `nox -s tests` runs them all, `nox -s "tests(torch)"` one."""
+    _run_tests(session, backend)
 
 
 @nox.session(name="tests-cupy", python=PYTHON)
 def tests_cupy(session):
     """CuPy on CUDA; on a machine without a GPU every test reports the skip reason."""
-    session.install("-e", ".[test,plot,scipy,progress]")
-    try:
-        session.install("cupy-cuda12x")
-    except Exception:  # noqa: BLE001 - no wheel here: the suite still runs and skips with the reason
-        session.warn("could not install cupy-cuda12x; GPU tests will be skipped")
     _run_tests(session, "cupy")
-
-
-@nox.session(python=PYTHON)
-def tests(session):
-    """Every CPU backend in one venv: numpy, array_api_strict, torch."""
-    session.install(TORCH)
-    session.install("-e", ".[test,plot,scipy,progress]")
-    for backend in CPU_BACKENDS:
-        session.log(f"GDEZERO_BACKEND={backend}")
-        _run_tests(session, backend)
 
 
 @nox.session(python=PYTHON)
