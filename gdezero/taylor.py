@@ -188,7 +188,7 @@ def _rows_of(s, n, scale):
         s = s * _factorials(s, n)
     else:
         s = S._xp(s).asarray(s, copy=True)  # rows never alias a recorded value
-    return [Variable(s[k]) for k in range(n + 1)]
+    return [Variable(s[k, ...]) for k in range(n + 1)]
 
 
 # ============================================================================ public API
@@ -234,7 +234,7 @@ def taylor(f, x, series):
     leaves = _leaves(xs)
     rows = []
     for xl, coeffs in zip(leaves, per_input):
-        coeffs = [coeffs[k] for k in range(coeffs.shape[0])] if is_array(coeffs) else list(coeffs)
+        coeffs = [coeffs[k, ...] for k in range(coeffs.shape[0])] if is_array(coeffs) else list(coeffs)
         rows.append([_direction(xl, c, "taylor: a series coefficient") for c in coeffs])
     orders = {len(r) for r in rows}
     if len(orders) != 1:

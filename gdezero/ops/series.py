@@ -92,7 +92,7 @@ def _reversed_derivative(x):
     """Rows (K x_K, ..., 2 x_2, 1 x_1): the coefficients of x'(t) * t, reversed, so step k's
     weights j x_j (j = k..1) are the forward slice [K-k:K]."""
     K = order(x)
-    return _xp(x).flip(x[1:] * _steps(x, K), axis=0)
+    return _xp(x).flip(x[1:, ...] * _steps(x, K), axis=0)
 
 
 def _dot(a, b):
@@ -104,7 +104,7 @@ def _dot(a, b):
 
 def _conv(rev, buf, k):
     """sum_{j=1..k} w_j buf_{k-j} for weights reversed as in `_reversed_derivative`."""
-    return _dot(rev[rev.shape[0] - k:], buf[:k])
+    return _dot(rev[rev.shape[0] - k:, ...], buf[:k, ...])
 
 
 def _square_step(y, y_rev, k, skip_ends=False):
@@ -119,9 +119,9 @@ def _square_step(y, y_rev, k, skip_ends=False):
     total = None
     if half > 0:
         start = K - k + lo
-        total = _dot(y[lo:lo + half], y_rev[start:start + half]) * 2
+        total = _dot(y[lo:lo + half, ...], y_rev[start:start + half, ...]) * 2
     if k % 2 == 0 and k // 2 >= lo:
-        mid = y[k // 2] * y[k // 2]
+        mid = y[k // 2, ...] * y[k // 2, ...]
         total = mid if total is None else total + mid
     return total
 
@@ -140,10 +140,10 @@ def sub(a, b):
 def add_constant(s, c):
     """s + c for a constant `c` (scalar or array broadcasting against the data): row 0 only."""
     xp = _xp(s)
-    head = s[:1] + c
+    head = s[:1, ...] + c
     if s.shape[0] == 1:
         return head
-    tail = s[1:]
+    tail = s[1:, ...]
     if tuple(head.shape[1:]) != tuple(tail.shape[1:]):
         tail = xp.broadcast_to(tail, (tail.shape[0],) + tuple(head.shape[1:]))
     return xp.concat([head, tail], axis=0)
@@ -189,13 +189,15 @@ def sum_to(s, shape):
 def getitem(s, key):
     """x[key] on every coefficient, for a key of integers, slices, None and Ellipsis."""
     key = key if isinstance(key, tuple) else (key,)
+    if not any(k is Ellipsis for k in key):  # the trailing `...` NumPy implies, spelled out
+        key = key + (Ellipsis,)
     return s[(slice(None),) + key]
 
 
 def rowwise(fn, s):
     """fn on every coefficient row, restacked: any linear map, at one call per row."""
     xp = _xp(s)
-    return xp.stack([fn(s[k]) for k in range(s.shape[0])], axis=0)
+    return xp.stack([fn(s[k, ...]) for k in range(s.shape[0])], axis=0)
 
 
 def stack(series, axis=0):
@@ -227,7 +229,8 @@ def mul(a, b):
     K = order(a)
     xp = _xp(a)
     b_rev = xp.flip(b, axis=0)
-    return xp.stack([xp.sum(a[:k + 1] * b_rev[K - k:], axis=0) for k in range(K + 1)], axis=0)
+    return xp.stack([xp.sum(a[:k + 1, ...] * b_rev[K - k:, ...], axis=0) for k in range(K + 1)],
+                    axis=0)
 
 
 def square(a):
@@ -256,8 +259,8 @@ def matmul(a, b):
         a, b = _same_length(a, b)
         K = order(a)
         b_rev = xp.flip(b, axis=0)
-        c = xp.stack([xp.sum(xp.matmul(a[:k + 1], b_rev[K - k:]), axis=0) for k in range(K + 1)],
-                     axis=0)
+        c = xp.stack([xp.sum(xp.matmul(a[:k + 1, ...], b_rev[K - k:, ...]), axis=0)
+                      for k in range(K + 1)], axis=0)
     if a_vector and b_vector:
         return c[..., 0, 0]
     if a_vector:
@@ -276,12 +279,12 @@ def div(a, b):
     K = order(b)
     shape = _broadcast_shape(data_shape(a), data_shape(b))
     c = _rows(b, K, shape)
-    b_rev = xp.flip(b[1:], axis=0)
-    b0 = b[0]
-    c[0] = a[0] / b0
+    b_rev = xp.flip(b[1:, ...], axis=0)
+    b0 = b[0, ...]
+    c[0, ...] = a[0, ...] / b0
     for k in range(1, K + 1):
-        s = xp.sum(b_rev[K - k:] * c[:k], axis=0)
-        c[k] = (a[k] - s if k < a.shape[0] else -s) / b0
+        s = xp.sum(b_rev[K - k:, ...] * c[:k, ...], axis=0)
+        c[k, ...] = (a[k, ...] - s if k < a.shape[0] else -s) / b0
     return c
 
 
@@ -292,17 +295,17 @@ def reciprocal(b, c=1.0):
     if K == 0:
         return c / b
     y = _rows(b, K)
-    b_rev = xp.flip(b[1:], axis=0)
-    b0 = b[0]
-    y[0] = c / b0
+    b_rev = xp.flip(b[1:, ...], axis=0)
+    b0 = b[0, ...]
+    y[0, ...] = c / b0
     for k in range(1, K + 1):
-        y[k] = -_dot(b_rev[K - k:], y[:k]) / b0
+        y[k, ...] = -_dot(b_rev[K - k:, ...], y[:k, ...]) / b0
     return y
 
 
 def _derivative(x):
     """Coefficients of x'(t): (x_1, 2 x_2, ..., K x_K)."""
-    return x[1:] * _steps(x, order(x))
+    return x[1:, ...] * _steps(x, order(x))
 
 
 def _integral(d, y0):
@@ -336,8 +339,9 @@ def elementwise(fn):
         flat_args = [xp.reshape(a, (size,)) if hasattr(a, "shape") else a for a in args]
         parts = []
         for i in range(0, size, BLOCK):
-            part_args = [a[i:i + BLOCK] if hasattr(a, "shape") else a for a in flat_args]
-            parts.append(fn(flat[:, i:i + BLOCK], *part_args))
+            j = min(i + BLOCK, size)  # in-bounds stops: the standard leaves others unspecified
+            part_args = [a[i:j, ...] if hasattr(a, "shape") else a for a in flat_args]
+            parts.append(fn(flat[:, i:j, ...], *part_args))
 
         def join(pieces):
             return xp.reshape(xp.concat(pieces, axis=1), (pieces[0].shape[0],) + shape)
@@ -353,39 +357,39 @@ def exp(x, y0=None):
     xp = _xp(x)
     K = order(x)
     y = _rows(x, K)
-    y[0] = xp.exp(x[0]) if y0 is None else y0
+    y[0, ...] = xp.exp(x[0, ...]) if y0 is None else y0
     if K:
         rev = _reversed_derivative(x)
         for k in range(1, K + 1):
-            y[k] = _conv(rev, y, k) / k
+            y[k, ...] = _conv(rev, y, k) / k
     return y
 
 
 @elementwise
 def expm1(x, y0=None):
     xp = _xp(x)
-    e = exp(x, xp.exp(x[0]))
-    value = xp.expm1(x[0]) if y0 is None else y0
-    return xp.concat([xp.reshape(value, (1,) + tuple(value.shape)), e[1:]], axis=0)
+    e = exp(x, xp.exp(x[0, ...]))
+    value = xp.expm1(x[0, ...]) if y0 is None else y0
+    return xp.concat([xp.reshape(value, (1,) + tuple(value.shape)), e[1:, ...]], axis=0)
 
 
 @elementwise
 def log(x, y0=None):
     """y' = x' / x: the integral of a series division."""
     xp = _xp(x)
-    y0 = xp.log(x[0]) if y0 is None else y0
+    y0 = xp.log(x[0, ...]) if y0 is None else y0
     if order(x) == 0:
         return constant(y0)
-    return _integral(div(_derivative(x), x[:-1]), y0)
+    return _integral(div(_derivative(x), x[:-1, ...]), y0)
 
 
 @elementwise
 def log1p(x, y0=None):
     xp = _xp(x)
-    y0 = xp.log1p(x[0]) if y0 is None else y0
+    y0 = xp.log1p(x[0, ...]) if y0 is None else y0
     if order(x) == 0:
         return constant(y0)
-    return _integral(div(_derivative(x), add_constant(x[:-1], 1.0)), y0)
+    return _integral(div(_derivative(x), add_constant(x[:-1, ...], 1.0)), y0)
 
 
 @elementwise
@@ -394,15 +398,15 @@ def sqrt(x, y0=None):
     xp = _xp(x)
     K = order(x)
     y = _rows(x, K)
-    y[0] = xp.sqrt(x[0]) if y0 is None else y0
+    y[0, ...] = xp.sqrt(x[0, ...]) if y0 is None else y0
     if K:
         y_rev = xp.empty_like(y)
-        y_rev[K] = y[0]
-        twice_y0 = y[0] * 2
+        y_rev[K, ...] = y[0, ...]
+        twice_y0 = y[0, ...] * 2
         for k in range(1, K + 1):
             s = _square_step(y, y_rev, k, skip_ends=True)
-            y[k] = (x[k] if s is None else x[k] - s) / twice_y0
-            y_rev[K - k] = y[k]
+            y[k, ...] = (x[k, ...] if s is None else x[k, ...] - s) / twice_y0
+            y_rev[K - k, ...] = y[k, ...]
     return y
 
 
@@ -423,7 +427,7 @@ def power(x, r, y0=None):
         if n < 0:
             return reciprocal(power(x, -n))
         if n == 0:
-            return pad(constant(xp.ones_like(x[0]) if y0 is None else y0), K + 1)
+            return pad(constant(xp.ones_like(x[0, ...]) if y0 is None else y0), K + 1)
         result, base = None, x
         while True:  # binary powering: O(log n) Cauchy products
             if n & 1:
@@ -436,12 +440,12 @@ def power(x, r, y0=None):
         return sqrt(x, y0)
     # k x_0 y_k = sum_{j=1..k} ((r+1) j - k) x_j y_{k-j}
     y = _rows(x, K)
-    y[0] = x[0] ** r if y0 is None else y0
+    y[0, ...] = x[0, ...] ** r if y0 is None else y0
     weighted = _reversed_derivative(x) * (r + 1)
-    plain = xp.flip(x[1:], axis=0)
-    x0 = x[0]
+    plain = xp.flip(x[1:, ...], axis=0)
+    x0 = x[0, ...]
     for k in range(1, K + 1):
-        y[k] = (_conv(weighted, y, k) - _conv(plain, y, k) * k) / (x0 * k)
+        y[k, ...] = (_conv(weighted, y, k) - _conv(plain, y, k) * k) / (x0 * k)
     return y
 
 
@@ -451,13 +455,13 @@ def sin_cos(x, s0=None, c0=None):
     xp = _xp(x)
     K = order(x)
     s, c = _rows(x, K), _rows(x, K)
-    s[0] = xp.sin(x[0]) if s0 is None else s0
-    c[0] = xp.cos(x[0]) if c0 is None else c0
+    s[0, ...] = xp.sin(x[0, ...]) if s0 is None else s0
+    c[0, ...] = xp.cos(x[0, ...]) if c0 is None else c0
     if K:
         rev = _reversed_derivative(x)
         for k in range(1, K + 1):
-            s[k] = _conv(rev, c, k) / k
-            c[k] = _conv(rev, s, k) / -k
+            s[k, ...] = _conv(rev, c, k) / k
+            c[k, ...] = _conv(rev, s, k) / -k
     return s, c
 
 
@@ -467,13 +471,13 @@ def sinh_cosh(x, s0=None, c0=None):
     xp = _xp(x)
     K = order(x)
     s, c = _rows(x, K), _rows(x, K)
-    s[0] = xp.sinh(x[0]) if s0 is None else s0
-    c[0] = xp.cosh(x[0]) if c0 is None else c0
+    s[0, ...] = xp.sinh(x[0, ...]) if s0 is None else s0
+    c[0, ...] = xp.cosh(x[0, ...]) if c0 is None else c0
     if K:
         rev = _reversed_derivative(x)
         for k in range(1, K + 1):
-            s[k] = _conv(rev, c, k) / k
-            c[k] = _conv(rev, s, k) / k
+            s[k, ...] = _conv(rev, c, k) / k
+            c[k, ...] = _conv(rev, s, k) / k
     return s, c
 
 
@@ -491,37 +495,37 @@ def _riccati(x, y0, sign, affine):
     xp = _xp(x)
     K = order(x)
     y = _rows(x, K)
-    y[0] = y0
+    y[0, ...] = y0
     if not K:
         return y
     z = _rows(x, K - 1)
     y_rev = xp.empty_like(y)
-    y_rev[K] = y0
+    y_rev[K, ...] = y0
     if affine:  # (1 - y)(1 + y) keeps tanh's z_0 accurate where y_0 is near +-1
-        z[0] = (1 - y0) * (1 + y0) if sign < 0 else y0 * y0 + 1
+        z[0, ...] = (1 - y0) * (1 + y0) if sign < 0 else y0 * y0 + 1
     else:
-        z[0] = y0 * (1 - y0)
+        z[0, ...] = y0 * (1 - y0)
     rev = _reversed_derivative(x)
     for k in range(1, K + 1):
-        y[k] = _conv(rev, z, k) / k
-        y_rev[K - k] = y[k]
+        y[k, ...] = _conv(rev, z, k) / k
+        y_rev[K - k, ...] = y[k, ...]
         if k < K:
             sq = _square_step(y, y_rev, k)
             if affine:
-                z[k] = sq if sign > 0 else -sq
+                z[k, ...] = sq if sign > 0 else -sq
             else:
-                z[k] = y[k] - sq
+                z[k, ...] = y[k, ...] - sq
     return y
 
 
 @elementwise
 def tanh(x, y0=None):
-    return _riccati(x, _xp(x).tanh(x[0]) if y0 is None else y0, -1, True)
+    return _riccati(x, _xp(x).tanh(x[0, ...]) if y0 is None else y0, -1, True)
 
 
 @elementwise
 def tan(x, y0=None):
-    return _riccati(x, _xp(x).tan(x[0]) if y0 is None else y0, +1, True)
+    return _riccati(x, _xp(x).tan(x[0, ...]) if y0 is None else y0, +1, True)
 
 
 @elementwise
@@ -535,24 +539,24 @@ def softplus(x, y0, sigmoid0):
     """y' = sigmoid(x) x'; the values y0 and sigmoid0 come from the caller's stable kernels."""
     if order(x) == 0:
         return constant(y0)
-    return _integral(mul(sigmoid(x[:-1], sigmoid0), _derivative(x)), y0)
+    return _integral(mul(sigmoid(x[:-1, ...], sigmoid0), _derivative(x)), y0)
 
 
 @elementwise
 def arctan(x, y0=None):
     """y' = x' / (1 + x^2)."""
     xp = _xp(x)
-    y0 = xp.atan(x[0]) if y0 is None else y0
+    y0 = xp.atan(x[0, ...]) if y0 is None else y0
     if order(x) == 0:
         return constant(y0)
-    head = x[:-1]
+    head = x[:-1, ...]
     return _integral(div(_derivative(x), add_constant(square(head), 1.0)), y0)
 
 
 @elementwise
 def rpow(x, c, y0=None):
     """c ** x = exp(x log c) for a positive Python scalar c."""
-    return exp(x * math.log(c), c ** x[0] if y0 is None else y0)
+    return exp(x * math.log(c), c ** x[0, ...] if y0 is None else y0)
 
 
 # ============================================================================ piecewise linear
@@ -563,7 +567,7 @@ def masked(x, mask, y0):
     head = xp.reshape(y0, (1,) + tuple(y0.shape))
     if order(x) == 0:
         return head
-    return xp.concat([head, x[1:] * mask], axis=0)
+    return xp.concat([head, x[1:, ...] * mask], axis=0)
 
 
 def reduce_select(x, share, axis, keepdims, y0):
@@ -573,7 +577,7 @@ def reduce_select(x, share, axis, keepdims, y0):
     head = xp.reshape(y0, (1,) + tuple(y0.shape))
     if order(x) == 0:
         return head
-    rest = xp.sum(x[1:] * share, axis=_data_axes(axis, x.ndim - 1), keepdims=keepdims)
+    rest = xp.sum(x[1:, ...] * share, axis=_data_axes(axis, x.ndim - 1), keepdims=keepdims)
     return xp.concat([head, rest], axis=0)
 
 
@@ -581,13 +585,13 @@ def reduce_select(x, share, axis, keepdims, y0):
 def softmax(x, axis):
     """exp(x - max x_0) / sum(...) along axis; the shift is a constant, so row 0 only."""
     xp = _xp(x)
-    shift = xp.max(x[0], axis=axis, keepdims=True)
+    shift = xp.max(x[0, ...], axis=axis, keepdims=True)
     e = exp(add_constant(x, -shift))
     return div(e, sum(e, axis, keepdims=True))
 
 
 def log_softmax(x, axis):
     xp = _xp(x)
-    shift = xp.max(x[0], axis=axis, keepdims=True)
+    shift = xp.max(x[0, ...], axis=axis, keepdims=True)
     shifted = add_constant(x, -shift)
     return sub(shifted, log(sum(exp(shifted), axis, keepdims=True)))
