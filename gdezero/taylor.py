@@ -279,7 +279,8 @@ def derivatives(f, x, n, v=None, method="auto"):
         raise TypeError(f"derivatives: f must return one Variable, got {len(ys)} outputs")
     seeds = {xl: _linear_seed(xl, d, n) for xl, d in zip(leaves, dirs)}
     try:
-        s, = _propagate(ys, seeds)
+        with S.known_linear(seeds.values()):
+            s, = _propagate(ys, seeds)
     except NotImplementedError as error:
         if method == "taylor":
             raise

@@ -166,6 +166,24 @@ def test_every_rule_matches_nested_reverse_mode_to_order_4(arr, name):
         assert_close(a, to_numpy(b.data), rtol=1e-9, atol=1e-10)
 
 
+ELEMENTWISE = {"exp": F.exp, "log": F.log, "sin": F.sin, "cos": F.cos, "tan": F.tan,
+               "tanh": F.tanh, "sqrt": F.sqrt, "sigmoid": F.sigmoid, "pow float": lambda u: u ** 1.5,
+               "pow negative": lambda u: u ** -3, "rpow": lambda u: 3.0 ** u,
+               "rdiv": lambda u: 2.0 / u}
+
+
+@pytest.mark.parametrize("name", list(ELEMENTWISE))
+def test_elementwise_rules_on_a_curved_input_match_reverse_mode(arr, name):
+    # the inner function makes the input series nonlinear in t (every coefficient nonzero)
+    def f(x):
+        return ELEMENTWISE[name](F.exp(x * 0.3) * 0.5 + 0.2)
+    x, v = arr([-0.7, 0.1, 0.9]), arr([1.0, -0.5, 0.8])
+    by_taylor = derivatives(f, x, 5, v, method="taylor")
+    by_reverse = derivatives(f, x, 5, v, method="reverse")
+    for a, b in zip(by_taylor, by_reverse):
+        assert_close(a, to_numpy(b.data), rtol=1e-9, atol=1e-11)
+
+
 # ============================================================================ forward mode vs torch
 try:
     import torch

@@ -11,6 +11,8 @@ ch. 13: O(K^2) work and O(K) array calls per function. The known series is rever
 so that step k is one multiply-and-sum of a forward slice against the rows found so far.
 Only Array API calls are used, on the namespace of the input.
 """
+import contextlib
+import contextvars
 import functools
 import inspect
 import math
@@ -88,11 +90,47 @@ def _rows(like, K, shape=None):
     return xp.empty((K + 1,) + tuple(shape), dtype=like.dtype, device=like.device)
 
 
-def _reversed_derivative(x):
-    """Rows (K x_K, ..., 2 x_2, 1 x_1): the coefficients of x'(t) * t, reversed, so step k's
-    weights j x_j (j = k..1) are the forward slice [K-k:K]."""
-    K = order(x)
-    return _xp(x).flip(x[1:, ...] * _steps(x, K), axis=0)
+# Series known to be linear in t (rows 2.. zero): derivatives' seeds x + v t. A recurrence
+# on one needs one product per step instead of a k-term sum. Keyed by id for the duration
+# of one propagation (the arrays are held, so ids stay unique), set by the engine.
+_LINEAR = contextvars.ContextVar("gdezero_linear_series", default=None)
+
+
+@contextlib.contextmanager
+def known_linear(arrays):
+    """Within this block, recurrences treat `arrays` (series) as linear in t."""
+    token = _LINEAR.set({id(a): a for a in arrays})
+    try:
+        yield
+    finally:
+        _LINEAR.reset(token)
+
+
+def _is_linear(x):
+    table = _LINEAR.get()
+    return table is not None and id(x) in table
+
+
+def _mark_linear(x):
+    """Record that `x` (a piece or slice of a linear series) is linear too; returns x."""
+    table = _LINEAR.get()
+    if table is not None:
+        table[id(x)] = x
+    return x
+
+
+def _weights(x, derivative=True):
+    """The weights w_j = j x_j (derivative) or x_j, j = 1..K, for `_conv`: reversed once, so
+    step k's weights w_k..w_1 are the forward slice [K-k:K]; for a linear x only w_1."""
+    if _is_linear(x):
+        return None, x[1, ...]
+    w = x[1:, ...] * _steps(x, order(x)) if derivative else x[1:, ...]
+    return _xp(x).flip(w, axis=0), None
+
+
+def _scaled(weights, c):
+    rev, first = weights
+    return (None, first * c) if rev is None else (rev * c, None)
 
 
 def _dot(a, b):
@@ -102,8 +140,11 @@ def _dot(a, b):
     return _xp(a).sum(a * b, axis=0)
 
 
-def _conv(rev, buf, k):
-    """sum_{j=1..k} w_j buf_{k-j} for weights reversed as in `_reversed_derivative`."""
+def _conv(weights, buf, k):
+    """sum_{j=1..k} w_j buf_{k-j} for weights from `_weights`."""
+    rev, first = weights
+    if rev is None:
+        return first * buf[k - 1, ...]
     return _dot(rev[rev.shape[0] - k:, ...], buf[:k, ...])
 
 
@@ -275,31 +316,29 @@ def div(a, b):
     a, b = _align(a, b)
     if b.shape[0] == 1:
         return a / b
-    xp = _xp(b)
     K = order(b)
     shape = _broadcast_shape(data_shape(a), data_shape(b))
     c = _rows(b, K, shape)
-    b_rev = xp.flip(b[1:, ...], axis=0)
+    weights = _weights(b, derivative=False)
     b0 = b[0, ...]
     c[0, ...] = a[0, ...] / b0
     for k in range(1, K + 1):
-        s = xp.sum(b_rev[K - k:, ...] * c[:k, ...], axis=0)
+        s = _conv(weights, c, k)
         c[k, ...] = (a[k, ...] - s if k < a.shape[0] else -s) / b0
     return c
 
 
 def reciprocal(b, c=1.0):
     """c / b for a Python scalar c."""
-    xp = _xp(b)
     K = order(b)
     if K == 0:
         return c / b
     y = _rows(b, K)
-    b_rev = xp.flip(b[1:, ...], axis=0)
+    weights = _weights(b, derivative=False)
     b0 = b[0, ...]
     y[0, ...] = c / b0
     for k in range(1, K + 1):
-        y[k, ...] = -_dot(b_rev[K - k:, ...], y[:k, ...]) / b0
+        y[k, ...] = -_conv(weights, y, k) / b0
     return y
 
 
@@ -335,13 +374,15 @@ def elementwise(fn):
             return fn(x, *args)
         xp = _xp(x)
         rows = x.shape[0]
+        linear = _is_linear(x)
         flat = xp.reshape(x, (rows, size))
         flat_args = [xp.reshape(a, (size,)) if hasattr(a, "shape") else a for a in args]
         parts = []
         for i in range(0, size, BLOCK):
             j = min(i + BLOCK, size)  # in-bounds stops: the standard leaves others unspecified
             part_args = [a[i:j, ...] if hasattr(a, "shape") else a for a in flat_args]
-            parts.append(fn(flat[:, i:j, ...], *part_args))
+            piece = flat[:, i:j, ...]
+            parts.append(fn(_mark_linear(piece) if linear else piece, *part_args))
 
         def join(pieces):
             return xp.reshape(xp.concat(pieces, axis=1), (pieces[0].shape[0],) + shape)
@@ -359,7 +400,7 @@ def exp(x, y0=None):
     y = _rows(x, K)
     y[0, ...] = xp.exp(x[0, ...]) if y0 is None else y0
     if K:
-        rev = _reversed_derivative(x)
+        rev = _weights(x)
         for k in range(1, K + 1):
             y[k, ...] = _conv(rev, y, k) / k
     return y
@@ -380,7 +421,8 @@ def log(x, y0=None):
     y0 = xp.log(x[0, ...]) if y0 is None else y0
     if order(x) == 0:
         return constant(y0)
-    return _integral(div(_derivative(x), x[:-1, ...]), y0)
+    head = x[:-1, ...]
+    return _integral(div(_derivative(x), _mark_linear(head) if _is_linear(x) else head), y0)
 
 
 @elementwise
@@ -389,7 +431,8 @@ def log1p(x, y0=None):
     y0 = xp.log1p(x[0, ...]) if y0 is None else y0
     if order(x) == 0:
         return constant(y0)
-    return _integral(div(_derivative(x), add_constant(x[:-1, ...], 1.0)), y0)
+    head = add_constant(x[:-1, ...], 1.0)
+    return _integral(div(_derivative(x), _mark_linear(head) if _is_linear(x) else head), y0)
 
 
 @elementwise
@@ -441,8 +484,8 @@ def power(x, r, y0=None):
     # k x_0 y_k = sum_{j=1..k} ((r+1) j - k) x_j y_{k-j}
     y = _rows(x, K)
     y[0, ...] = x[0, ...] ** r if y0 is None else y0
-    weighted = _reversed_derivative(x) * (r + 1)
-    plain = xp.flip(x[1:, ...], axis=0)
+    weighted = _scaled(_weights(x), r + 1)
+    plain = _weights(x, derivative=False)
     x0 = x[0, ...]
     for k in range(1, K + 1):
         y[k, ...] = (_conv(weighted, y, k) - _conv(plain, y, k) * k) / (x0 * k)
@@ -458,7 +501,7 @@ def sin_cos(x, s0=None, c0=None):
     s[0, ...] = xp.sin(x[0, ...]) if s0 is None else s0
     c[0, ...] = xp.cos(x[0, ...]) if c0 is None else c0
     if K:
-        rev = _reversed_derivative(x)
+        rev = _weights(x)
         for k in range(1, K + 1):
             s[k, ...] = _conv(rev, c, k) / k
             c[k, ...] = _conv(rev, s, k) / -k
@@ -474,7 +517,7 @@ def sinh_cosh(x, s0=None, c0=None):
     s[0, ...] = xp.sinh(x[0, ...]) if s0 is None else s0
     c[0, ...] = xp.cosh(x[0, ...]) if c0 is None else c0
     if K:
-        rev = _reversed_derivative(x)
+        rev = _weights(x)
         for k in range(1, K + 1):
             s[k, ...] = _conv(rev, c, k) / k
             c[k, ...] = _conv(rev, s, k) / k
@@ -505,7 +548,7 @@ def _riccati(x, y0, sign, affine):
         z[0, ...] = (1 - y0) * (1 + y0) if sign < 0 else y0 * y0 + 1
     else:
         z[0, ...] = y0 * (1 - y0)
-    rev = _reversed_derivative(x)
+    rev = _weights(x)
     for k in range(1, K + 1):
         y[k, ...] = _conv(rev, z, k) / k
         y_rev[K - k, ...] = y[k, ...]
