@@ -5,6 +5,10 @@ References: 80-digit mpmath Taylor coefficients (to order 30), nested reverse mo
 """
 import functools
 import math
+import os
+import pathlib
+import subprocess
+import sys
 import warnings
 
 import mpmath
@@ -360,3 +364,47 @@ def test_series_blocks_give_the_same_result_as_one_piece(arr, monkeypatch):
     whole = to_numpy(S.tanh(arr(x)))
     monkeypatch.setattr(S, "BLOCK", 8)
     np.testing.assert_allclose(to_numpy(S.tanh(arr(x))), whole, rtol=1e-15, atol=1e-300)
+
+
+# ============================================================================ the examples
+def _run_example(name, out, *flags):
+    root = pathlib.Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, str(root / "examples" / name), "--quick", "--out",
+                           str(out), *flags], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _error_of(stdout, prefix):
+    lines = [line for line in stdout.splitlines() if line.startswith(prefix + " ")]
+    assert len(lines) == 1, stdout
+    return float(lines[0].split("max error ")[1].split()[0])
+
+
+examples_on_numpy = pytest.mark.skipif(
+    os.environ.get("GDEZERO_BACKEND", "numpy") != "numpy",
+    reason="the example scripts build NumPy data; they run once, in the numpy backend run")
+
+
+@examples_on_numpy
+def test_taylor_series_example_converges_inside_tanhs_radius(tmp_path):
+    stdout = _run_example("taylor_series.py", tmp_path)
+    # tanh's series at 0 converges for |x| < pi/2: on [-1, 1] the error falls with the order
+    errors = [_error_of(stdout, f"order {k}") for k in (1, 5, 15, 29)]
+    assert errors == sorted(errors, reverse=True) and errors[-1] < 1e-5
+    assert (tmp_path / "taylor_series.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@examples_on_numpy
+def test_taylor_series_example_takes_any_function(tmp_path):
+    stdout = _run_example("taylor_series.py", tmp_path, "--function", "sin", "--at", "1",
+                          "--width", "6")
+    assert _error_of(stdout, "order 29") < 1e-13  # sin's series converges everywhere
+
+
+@examples_on_numpy
+def test_sin_higher_derivatives_example_reaches_order_30(tmp_path):
+    stdout = _run_example("sin_higher_derivatives.py", tmp_path, "--order", "30")
+    for k in range(31):
+        assert _error_of(stdout, f"derivative {k}") < 1e-12
