@@ -19,9 +19,11 @@ import math
 
 from gdezero.backend import namespace_of_type as _xp
 
-# Elementwise recurrences run on column blocks of this many elements: each step's
-# temporaries then stay in cache instead of streaming (K, N) arrays through memory.
-BLOCK = 8192
+# High-order elementwise recurrences run on column blocks of BLOCK elements: each step's
+# k-row temporaries then stay in cache instead of streaming through memory. Below
+# BLOCK_ORDER the per-block call overhead costs more than it saves (measured).
+BLOCK = 16384
+BLOCK_ORDER = 16
 
 
 # ============================================================================ shape helpers
@@ -370,7 +372,7 @@ def elementwise(fn):
             args = bound.args[1:]
         shape = data_shape(x)
         size = math.prod(shape)
-        if size <= 2 * BLOCK:
+        if size <= 2 * BLOCK or order(x) < BLOCK_ORDER:
             return fn(x, *args)
         xp = _xp(x)
         rows = x.shape[0]
