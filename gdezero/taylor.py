@@ -170,8 +170,12 @@ def _linear_seed(x, v, n):
     xp = x.xp
     if n == 0:
         return S.constant(x.data)
-    zeros = [xp.zeros_like(x.data)] * (n - 1)
-    return _seed(x, [v] + zeros)
+    # zeros, then two rows: the higher rows cost no pass (and, where zeros are lazily
+    # mapped pages, no memory) until a nonlinear rule reads them
+    seed = xp.zeros((n + 1,) + tuple(x.shape), dtype=x.dtype, device=x.device)
+    seed[0, ...] = x.data
+    seed[1, ...] = v
+    return seed
 
 
 def _factorials(s, n):
