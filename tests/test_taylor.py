@@ -324,6 +324,24 @@ def test_auto_warns_once_naming_it_and_falls_back_to_reverse(arr):
         assert_close(g, want, atol=1e-12)
 
 
+def test_jvp_without_a_rule_warns_and_uses_reverse_mode(arr):
+    x, v = arr([0.5, 1.5]), arr([2.0, -1.0])
+    with pytest.warns(UserWarning, match="Cube"):
+        y, tangent = jvp(lambda z: Cube()(z), x, v)
+    assert_close(y, [0.125, 3.375])
+    assert_close(tangent, 3 * np.array([0.25, 2.25]) * [2.0, -1.0])
+
+
+def test_taylor_without_a_rule_raises_naming_it(arr):
+    with pytest.raises(NotImplementedError, match="Cube"):
+        taylor(lambda z: Cube()(z), arr([0.5]), [arr([1.0])])
+
+
+def test_integer_powers_are_exact_at_zero(arr):
+    got = derivatives(lambda z: z ** 3, arr([0.0]), 4, method="taylor")
+    assert [float(g.data[0]) for g in got] == [0.0, 0.0, 0.0, 6.0, 0.0]
+
+
 def test_reverse_results_can_be_differentiated_again(arr):
     x = Variable(arr([0.3, 0.9]))
     d1 = derivatives(F.sin, x, 1, method="reverse")[1]
