@@ -188,6 +188,21 @@ def test_elementwise_rules_on_a_curved_input_match_reverse_mode(arr, name):
         assert_close(a, to_numpy(b.data), rtol=1e-9, atol=1e-11)
 
 
+def test_every_builtin_function_has_a_taylor_rule():
+    import importlib
+    import pkgutil
+
+    import gdezero.core
+    import gdezero.ops
+    modules = [gdezero.core] + [importlib.import_module(f"gdezero.ops.{m.name}")
+                                for m in pkgutil.iter_modules(gdezero.ops.__path__)]
+    missing = [f"{module.__name__}.{cls.__name__}" for module in modules
+               for cls in vars(module).values()
+               if isinstance(cls, type) and issubclass(cls, Function) and cls is not Function
+               and cls.__module__ == module.__name__ and "taylor" not in vars(cls)]
+    assert not missing, f"Functions without a Taylor rule: {missing}"
+
+
 # ============================================================================ forward mode vs torch
 try:
     import torch
