@@ -285,6 +285,16 @@ def test_directional_derivatives_of_a_non_elementwise_function(arr):
     assert got == pytest.approx([s ** 3, 3 * s * s * d, 6 * s * d * d, 6 * d ** 3, 0.0])
 
 
+def test_derivatives_of_two_inputs_along_a_direction_pair(arr):
+    def f(a, b):
+        return a * F.sin(b)
+    x, v = (arr([0.3, 1.2]), arr([0.7, -0.4])), (arr([1.0, 0.5]), arr([-0.5, 2.0]))
+    by_taylor = derivatives(f, x, 4, v, method="taylor")
+    by_reverse = derivatives(f, x, 4, v, method="reverse")
+    for a, b in zip(by_taylor, by_reverse):
+        assert_close(a, to_numpy(b.data), rtol=1e-12, atol=1e-13)
+
+
 def test_results_carry_no_graph_keep_the_dtype_and_never_alias(arr, xp):
     x = Variable(arr([0.2, 0.4]))
     out = derivatives(lambda z: z * 1.0, x, 3)
