@@ -14,7 +14,7 @@ CPU_BACKENDS = ["numpy", "array_api_strict", "torch"]
 
 def _run_tests(session, backend):
     session.install(TORCH)  # every backend's tests use torch as an oracle
-    session.install("-e", ".[test,plot,scipy,progress]")
+    session.install("-e", ".[test,viz,scipy,progress]")
     if backend == "cupy":
         try:
             session.install("cupy-cuda12x")
@@ -46,7 +46,7 @@ def lint(session):
 @nox.session(python=PYTHON)
 def demo(session):
     """Run every script in examples/ on the CPU (`-- --device gpu` for CuPy)."""
-    session.install("-e", ".[plot,scipy]")
+    session.install("-e", ".[viz,scipy]")
     out = os.path.abspath(os.environ.get("GDEZERO_DEMO_OUT", "out"))
     for script in sorted(os.listdir("examples")):
         if script.endswith(".py") and not script.startswith("_"):

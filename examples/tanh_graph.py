@@ -23,8 +23,10 @@ def main():
     gx.name = "gx" + str(args.order)
     dot = get_dot_graph(gx, verbose=False)
     variables, functions = dot.count("color=orange"), dot.count("color=lightblue")
+    constants = dot.count("color=lightgrey")
     print(f"order {args.order} value {float(gx.data)!r}")
-    print(f"nodes {variables + functions} ({variables} variables, {functions} functions)")
+    print(f"nodes {variables + constants + functions} ({variables} variables, {constants} constants, "
+          f"{functions} functions)")
     render_graph(gx, args, f"tanh_order{args.order}.png")
 
 
