@@ -1,5 +1,6 @@
 """Sessions per backend, lint, demo and benchmarks: `nox -l` lists them."""
 import os
+import shutil
 import sys
 
 import nox
@@ -52,6 +53,25 @@ def demo(session):
         if script.endswith(".py") and not script.startswith("_"):
             session.run("python", os.path.join("examples", script), "--out", out, *session.posargs)
     session.log(f"figures are in {out}")
+
+
+@nox.session(python=PYTHON)
+def docs(session):
+    """The site in docs/_build/html (Sphinx, warnings as errors), then read in headless Chromium."""
+    session.install("-e", ".[docs,test]")
+    for generated in ("docs/_build", "docs/auto_examples", "docs/generated", "docs/_generated"):
+        shutil.rmtree(generated, ignore_errors=True)  # a stale stub or gallery page must not hide a change
+    session.run("python", "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html",
+                env={"MPLBACKEND": "Agg"})
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_docs_site.py",
+                "tests/test_docs_tour.py")
+
+
+@nox.session(python=PYTHON)
+def doctest(session):
+    """The examples in gdezero's docstrings, run as doctests."""
+    session.install("-e", ".[viz,test,scipy]")
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--doctest-modules", "gdezero")
 
 
 @nox.session(python=PYTHON)

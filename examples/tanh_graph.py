@@ -1,5 +1,10 @@
-"""The computational graph of the n-th derivative of tanh at x = 1 (book step 35), built by
-differentiating with create_graph=True n times and rendered with Graphviz."""
+"""
+The graph of tanh's higher derivatives
+======================================
+
+The computational graph of the n-th derivative of tanh at x = 1 (book step 35), built by
+differentiating with create_graph=True n times and rendered with Graphviz.
+"""
 import numpy as np
 from _common import example_parser, on_device, parse, render_graph
 
@@ -10,7 +15,7 @@ from gdezero.utils import get_dot_graph
 
 def main():
     parser = example_parser(__doc__)
-    parser.add_argument("--order", type=int, default=2, help="which derivative (default 2)")
+    parser.add_argument("--order", type=int, default=3, help="which derivative (default 3)")
     args = parse(parser)
     if args.order < 1:
         parser.error(f"--order must be at least 1, got {args.order}")

@@ -23,7 +23,7 @@ __all__ = [
 
 # Submodules a user reaches as `gd.NAME` without importing them: loaded on first access
 # (PEP 562, as SciPy does), so `import gdezero.core` alone stays free of the op layer.
-_SUBMODULES = ("functions", "graph", "utils", "optimize", "taylor")
+_SUBMODULES = ("functions", "graph", "utils", "optimize")
 
 
 def __getattr__(name):
