@@ -1,5 +1,6 @@
 """Sessions per backend, lint, demo and benchmarks: `nox -l` lists them."""
 import os
+import re
 import shutil
 import sys
 
@@ -46,13 +47,21 @@ def lint(session):
 
 @nox.session(python=PYTHON)
 def demo(session):
-    """Run every script in examples/ on the CPU (`-- --device gpu` for CuPy)."""
+    """Run every script in examples/ on the CPU (`-- --device gpu` for CuPy), then refresh the
+    README's figures in docs/ from what they wrote."""
     session.install("-e", ".[viz,scipy]")
     out = os.path.abspath(os.environ.get("GDEZERO_DEMO_OUT", "out"))
     for script in sorted(os.listdir("examples")):
         if script.endswith(".py") and not script.startswith("_"):
             session.run("python", os.path.join("examples", script), "--out", out, *session.posargs)
-    session.log(f"figures are in {out}")
+    with open("README.md", encoding="utf-8") as readme:
+        images = re.findall(r"!\[[^\]]*\]\((docs/[^)\s]+)\)", readme.read())
+    for image in images:
+        written = os.path.join(out, os.path.basename(image))
+        if not os.path.isfile(written):
+            session.error(f"the README shows {image}, but no example wrote it in {out}")
+        shutil.copyfile(written, image)
+    session.log(f"figures are in {out}; the README's {len(images)} figures were refreshed in docs/")
 
 
 @nox.session(python=PYTHON)
