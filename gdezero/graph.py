@@ -81,7 +81,7 @@ def _constant_label(v, verbose):
     return ": ".join(parts)
 
 
-def function_label(f):
+def _function_label(f):
     """The op's name a user knows (`Mul`), not an internal specialisation's class name."""
     return str(getattr(type(f), "label", type(f).__name__))
 
@@ -107,7 +107,7 @@ def _build(output, verbose):
     while stack:  # iterative: a 100,000-node chain must not hit the recursion limit
         f = stack.pop()
         fid = str(id(f))
-        graph.node(fid, graphviz.escape(function_label(f)), **_FUNCTION)
+        graph.node(fid, graphviz.escape(_function_label(f)), **_FUNCTION)
         scalar = getattr(f, "c", None)  # a Python scalar the op keeps (x * 2, 1 - x): a constant input
         if isinstance(scalar, _SCALARS) and not isinstance(scalar, bool):
             graph.node("c" + fid, graphviz.escape(_value_text(scalar)), **_CONSTANT)
@@ -164,7 +164,21 @@ def get_dot_graph(output, verbose=True):
 
 
 class RenderedGraph(type(pathlib.Path())):  # the concrete Path class: subclassable on Python 3.10-3.13
-    """The path of a rendered graph; Jupyter shows it inline (PNG or SVG) as DeZero did."""
+    """The path of a rendered graph (a `pathlib.Path`); Jupyter shows it inline, as DeZero did.
+
+    `_repr_png_` gives a PNG file's bytes and `_repr_svg_` an SVG file's text, so the last
+    line of a notebook cell ``plot_dot_graph(y)`` displays the picture.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gdezero.graph import RenderedGraph
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "g.svg").write_text("<svg/>")
+    >>> picture = RenderedGraph(folder / "g.svg")
+    >>> isinstance(picture, pathlib.Path), picture._repr_svg_(), picture._repr_png_()
+    (True, '<svg/>', None)
+    """
 
     def _repr_png_(self):
         return self.read_bytes() if self.suffix.lower() == ".png" and self.is_file() else None
