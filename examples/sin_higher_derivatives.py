@@ -1,7 +1,12 @@
-"""y = sin(x) on 200 points of [-7, 7] and its 1st..3rd derivatives (--order N: up to the
+"""
+sin and its higher derivatives
+==============================
+
+y = sin(x) on 200 points of [-7, 7] and its 1st..3rd derivatives (--order N: up to the
 Nth, e.g. 30), all points at once (book step 34, figure 34-1), checked against
 sin(x + k pi/2). gd.derivatives runs Taylor mode: order 30 costs milliseconds, where the
-book's nested backward passes grow their graph with every order."""
+book's nested backward passes grow their graph with every order.
+"""
 import numpy as np
 from _common import example_parser, numpy_of, on_device, parse, pyplot, save_figure
 

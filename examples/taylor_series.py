@@ -1,7 +1,12 @@
-"""Taylor polynomials of tanh (or any one-argument F.* function, --function sin) around a
+"""
+Taylor polynomials to order 29
+==============================
+
+Taylor polynomials of tanh (or any one-argument F.* function, --function sin) around a
 point, orders 1..29, from ONE Taylor-mode pass: gd.derivatives(f, a, 29) gives f(a) and its
 first 29 derivatives (the book's step-27 Taylor sine, generalised to any order and function).
-The polynomials are drawn against the function; tanh's converge within pi/2 of 0 only."""
+The polynomials are drawn against the function; tanh's converge within pi/2 of 0 only.
+"""
 import math
 
 import numpy as np

@@ -1,10 +1,11 @@
-"""Functional derivatives: grad, hvp, hessian, jacobian, derivatives.
+"""Functional derivatives by reverse mode: grad, hvp, hessian, jacobian (derivatives,
+jvp and taylor live in gdezero.taylor).
 
 None of them touches a leaf's `.grad`: gradients come back as values, so a user never
 needs `cleargrad()` between orders (as in JAX and torch.autograd.grad).
 """
-from gdezero import functions as F
 from gdezero.core import Constant, Ones, Variable, as_variable, backprop
+from gdezero.ops.shapes import reshape, stack
 
 
 def _seed(y, g):
@@ -33,7 +34,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad_outputs has {len(grad_outputs)} entries for {len(outputs)} outputs")
     seeds = [_seed(y, g) for y, g in zip(outputs, grad_outputs)]
-    found = backprop(outputs, seeds, create_graph, keep=set(inputs))
+    found = backprop(outputs, seeds, create_graph, inputs=inputs)
     grads = tuple(found[x] if x in found else Variable(x.xp.zeros_like(x.data)) for x in inputs)
     return grads[0] if single else grads
 
@@ -71,7 +72,7 @@ def _rows(output, x, create_graph):
                          create_graph=create_graph))
     if not rows:
         return Variable(xp.zeros(tuple(output.shape) + tuple(x.shape), dtype=x.dtype, device=x.device))
-    return F.reshape(F.stack(rows), tuple(output.shape) + tuple(x.shape))
+    return reshape(stack(rows), tuple(output.shape) + tuple(x.shape))
 
 
 def hessian(f, x, create_graph=False):
@@ -85,12 +86,3 @@ def jacobian(f, x, create_graph=False):
     """The Jacobian of `f` at `x`, of shape `f(x).shape + x.shape`."""
     x = as_variable(x)
     return _rows(as_variable(f(x)), x, create_graph)
-
-
-def derivatives(f, x, n):
-    """[f(x), f'(x), ..., f^(n)(x)] for an elementwise `f`, all points at once."""
-    x = as_variable(x)
-    out = [f(x)]
-    for k in range(1, n + 1):
-        out.append(grad(out[-1], x, create_graph=k < n))
-    return out
