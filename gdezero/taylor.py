@@ -130,7 +130,13 @@ def _data(x, what):
 
 def _leaves(xs):
     """Fresh leaf Variables for the inputs: the walk stops there and no caller graph is touched."""
-    return [Variable(_data(x, "x")) for x in xs]
+    leaves = [Variable(_data(x, "x")) for x in xs]
+    for leaf in leaves:
+        # Coefficients live in x's dtype: an integer x would truncate every one of them.
+        if not leaf.xp.isdtype(leaf.dtype, ("real floating", "complex floating")):
+            raise TypeError(f"Taylor mode needs a floating-point x, got dtype {leaf.dtype}; "
+                            f"convert it first, e.g. xp.astype(x, xp.float64)")
+    return leaves
 
 
 def _record(f, leaves):

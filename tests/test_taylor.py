@@ -324,6 +324,11 @@ def test_order_zero_and_bad_arguments(arr):
         derivatives(F.sin, arr([0.5, 1.0]), 2, v=arr([1.0]))
 
 
+def test_an_integer_x_is_a_type_error_naming_the_dtype(xp):
+    with pytest.raises(TypeError, match="floating-point"):
+        derivatives(F.sin, xp.asarray([1, 2]), 2)
+
+
 class Cube(Function):  # a user's Function with no Taylor rule
     def forward(self, x):
         return x * x * x
