@@ -289,7 +289,7 @@ def derivatives(f, x, n, v=None, method="auto"):
         raise TypeError(f"derivatives: f must return one Variable, got {len(ys)} outputs")
     seeds = {xl: _linear_seed(xl, d, n) for xl, d in zip(leaves, dirs)}
     try:
-        with S.known_linear(seeds.values()):
+        with S.known_linear(seeds.values(), unit=v is None):
             s, = _propagate(ys, seeds)
     except NotImplementedError as error:
         if method == "taylor":

@@ -93,46 +93,58 @@ def _rows(like, K, shape=None):
 
 
 # Series known to be linear in t (rows 2.. zero): derivatives' seeds x + v t. A recurrence
-# on one needs one product per step instead of a k-term sum. Keyed by id for the duration
-# of one propagation (the arrays are held, so ids stay unique), set by the engine.
+# on one needs one product per step instead of a k-term sum, and none when v is ones (a
+# unit direction: the elementwise derivatives). Keyed by id for the duration of one
+# propagation (the table holds the arrays, so ids stay unique), set by the engine.
 _LINEAR = contextvars.ContextVar("gdezero_linear_series", default=None)
 
 
 @contextlib.contextmanager
-def known_linear(arrays):
-    """Within this block, recurrences treat `arrays` (series) as linear in t."""
-    token = _LINEAR.set({id(a): a for a in arrays})
+def known_linear(arrays, unit=False):
+    """Within this block, recurrences treat `arrays` (series) as linear in t, with
+    x_1 = 1 everywhere if `unit`."""
+    token = _LINEAR.set({id(a): (a, unit) for a in arrays})
     try:
         yield
     finally:
         _LINEAR.reset(token)
 
 
-def _is_linear(x):
+def _linearity(x):
+    """None (not known linear), False (linear) or True (linear with x_1 = 1)."""
     table = _LINEAR.get()
-    return table is not None and id(x) in table
+    entry = None if table is None else table.get(id(x))
+    return None if entry is None else entry[1]
 
 
-def _mark_linear(x):
+def _is_linear(x):
+    return _linearity(x) is not None
+
+
+def _mark_linear(x, unit):
     """Record that `x` (a piece or slice of a linear series) is linear too; returns x."""
     table = _LINEAR.get()
     if table is not None:
-        table[id(x)] = x
+        table[id(x)] = (x, unit)
     return x
 
 
 def _weights(x, derivative=True):
     """The weights w_j = j x_j (derivative) or x_j, j = 1..K, for `_conv`: reversed once, so
-    step k's weights w_k..w_1 are the forward slice [K-k:K]; for a linear x only w_1."""
-    if _is_linear(x):
-        return None, x[1, ...]
+    step k's weights w_k..w_1 are the forward slice [K-k:K]; for a linear x only w_1
+    (None for a unit direction)."""
+    unit = _linearity(x)
+    if unit is not None:
+        return None, None if unit else x[1, ...]
     w = x[1:, ...] * _steps(x, order(x)) if derivative else x[1:, ...]
     return _xp(x).flip(w, axis=0), None
 
 
 def _scaled(weights, c):
     rev, first = weights
-    return (None, first * c) if rev is None else (rev * c, None)
+    if rev is None:
+        return None, c if first is None else first * c
+    return rev * c, None
 
 
 def _dot(a, b):
@@ -146,7 +158,7 @@ def _conv(weights, buf, k):
     """sum_{j=1..k} w_j buf_{k-j} for weights from `_weights`."""
     rev, first = weights
     if rev is None:
-        return first * buf[k - 1, ...]
+        return buf[k - 1, ...] if first is None else first * buf[k - 1, ...]
     return _dot(rev[rev.shape[0] - k:, ...], buf[:k, ...])
 
 
@@ -376,7 +388,7 @@ def elementwise(fn):
             return fn(x, *args)
         xp = _xp(x)
         rows = x.shape[0]
-        linear = _is_linear(x)
+        linear = _linearity(x)
         flat = xp.reshape(x, (rows, size))
         flat_args = [xp.reshape(a, (size,)) if hasattr(a, "shape") else a for a in args]
         parts = []
@@ -384,7 +396,7 @@ def elementwise(fn):
             j = min(i + BLOCK, size)  # in-bounds stops: the standard leaves others unspecified
             part_args = [a[i:j, ...] if hasattr(a, "shape") else a for a in flat_args]
             piece = flat[:, i:j, ...]
-            parts.append(fn(_mark_linear(piece) if linear else piece, *part_args))
+            parts.append(fn(piece if linear is None else _mark_linear(piece, linear), *part_args))
 
         def join(pieces):
             return xp.reshape(xp.concat(pieces, axis=1), (pieces[0].shape[0],) + shape)
@@ -424,7 +436,8 @@ def log(x, y0=None):
     if order(x) == 0:
         return constant(y0)
     head = x[:-1, ...]
-    return _integral(div(_derivative(x), _mark_linear(head) if _is_linear(x) else head), y0)
+    unit = _linearity(x)
+    return _integral(div(_derivative(x), head if unit is None else _mark_linear(head, unit)), y0)
 
 
 @elementwise
@@ -434,7 +447,8 @@ def log1p(x, y0=None):
     if order(x) == 0:
         return constant(y0)
     head = add_constant(x[:-1, ...], 1.0)
-    return _integral(div(_derivative(x), _mark_linear(head) if _is_linear(x) else head), y0)
+    unit = _linearity(x)
+    return _integral(div(_derivative(x), head if unit is None else _mark_linear(head, unit)), y0)
 
 
 @elementwise
