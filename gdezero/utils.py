@@ -93,7 +93,8 @@ def _agree(what, got, expected, rtol, atol, raise_on_fail):
     got = xp.reshape(_float64(got), (-1,))
     expected = xp.reshape(expected, (-1,))
     excess = xp.abs(got - expected) - (atol + rtol * xp.abs(expected))
-    excess = xp.where(xp.isnan(excess), xp.full_like(excess, xp.inf), excess)  # NaN on either side is a failure
+    # NaN on either side is a failure, never a pass
+    excess = xp.where(xp.isnan(excess), xp.full_like(excess, xp.inf), excess)
     if excess.shape[0] == 0 or float(xp.max(excess)) <= 0:
         return True
     if raise_on_fail:
