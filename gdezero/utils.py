@@ -10,6 +10,11 @@ def _data(x):
     return x.data if isinstance(x, Variable) else x
 
 
+def _point(x):
+    """The data of the point `x` (array or Variable), checked and detached as Variable data."""
+    return (x if isinstance(x, Variable) else Variable(x)).data
+
+
 def _float64(x):
     """A float64 copy of array `x` (any real or integer dtype), on x's backend and device."""
     xp = get_array_module(x)
@@ -66,7 +71,7 @@ def numerical_grad(f, x, *args, eps=1e-4, **kwargs):
     >>> np.round(g, 6)
     array([ 3., 12.])
     """
-    x = _data(x)
+    x = _point(x)
     xp = get_array_module(x)
     slopes = _slopes64(f, x, args, kwargs, eps)
     return xp.astype(slopes, x.dtype) if xp.isdtype(x.dtype, "real floating") else slopes
@@ -74,7 +79,7 @@ def numerical_grad(f, x, *args, eps=1e-4, **kwargs):
 
 def _as_float(x):
     """Floating data as it is; integer data as float64 (an integer point has no gradient dtype)."""
-    x = _data(x)
+    x = _point(x)
     xp = get_array_module(x)
     return x if xp.isdtype(x.dtype, "real floating") else _float64(x)
 

@@ -443,3 +443,17 @@ def test_detach_is_a_leaf_sharing_the_data(arr):
     d = y.detach()
     assert d.creator is None and d.data is y.data and y.creator is not None
     assert_close(gd.grad(F.sum(d * x), x), np.exp([1.0, 2.0]), rtol=1e-14)  # d is a constant to x
+
+
+# ---------------------------------------------------------------- item 8: torch's own autograd
+def test_a_torch_tensor_that_requires_grad_is_detached_on_entry():
+    torch = pytest.importorskip("torch", reason="torch is not installed (pip install torch)")
+    t = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    x = Variable(t)
+    assert not x.data.requires_grad and x.data.grad_fn is None
+    y = F.sum(F.exp(x) * x)
+    assert y.data.grad_fn is None  # torch records nothing next to gdezero's graph
+    assert gradient_check(lambda v: F.exp(v) * v, t)
+    res = minimize(lambda v: F.sum((v - 3.0) ** 2), t, method="newton")
+    assert res.success and np.allclose(to_numpy(res.x), 3.0)
+    assert t.requires_grad  # the caller's tensor is left as it was
