@@ -426,8 +426,6 @@ def test_grad_outputs_of_the_wrong_shape_is_named(arr):
         gd.grad(F.sin(x), x, grad_outputs=arr([1.0, 1.0]))
 
 
-@pytest.mark.xfail(strict=True, reason="needs the shape check in core.Variable.backward "
-                                       "(asked of the lead; core.py is the lead's)")
 def test_backward_with_a_wrongly_shaped_grad_is_named(arr):
     x = Variable(arr([1.0, 2.0, 3.0]))
     y = F.sin(x)
