@@ -367,6 +367,13 @@ def test_taylor_without_a_rule_raises_naming_it(arr):
         taylor(lambda z: Cube()(z), arr([0.5]), [arr([1.0])])
 
 
+@pytest.mark.parametrize("f", [F.relu, lambda z: F.leaky_relu(z, 0.1), lambda z: F.clip(z, -1, 1),
+                               lambda z: F.max(z, axis=0)])
+def test_a_nan_input_gives_nan_derivatives_through_piecewise_ops(arr, f):
+    got = derivatives(f, arr([float("nan"), 0.5]), 2, method="taylor")
+    assert np.isnan(np.ravel(to_numpy(got[1].data))[0])
+
+
 def test_integer_powers_are_exact_at_zero(arr):
     got = derivatives(lambda z: z ** 3, arr([0.0]), 4, method="taylor")
     assert [float(g.data[0]) for g in got] == [0.0, 0.0, 0.0, 6.0, 0.0]

@@ -150,7 +150,8 @@ class ReLU(Function):
         return gy * _mask(x > 0, x)
 
     def taylor(self, x):
-        return S.masked(x, _xp(x).astype(x[0, ...] > 0, x.dtype), _output(self).data)
+        x0 = x[0, ...]
+        return S.masked(x, _mask(x0 > 0, x0).data, _output(self).data)
 
 
 class LeakyReLU(Function):
@@ -166,7 +167,8 @@ class LeakyReLU(Function):
         return gy * slopes
 
     def taylor(self, x):
-        slopes = _xp(x).astype(x[0, ...] > 0, x.dtype) * (1 - self.slope) + self.slope
+        x0 = x[0, ...]
+        slopes = _mask(x0 > 0, x0).data * (1 - self.slope) + self.slope
         return S.masked(x, slopes, _output(self).data)
 
 
@@ -183,7 +185,7 @@ class Clip(Function):
 
     def taylor(self, x):
         x0 = x[0, ...]
-        inside = _xp(x).astype((x0 >= self.x_min) & (x0 <= self.x_max), x.dtype)
+        inside = _mask((x0 >= self.x_min) & (x0 <= self.x_max), x0).data
         return S.masked(x, inside, _output(self).data)
 
 

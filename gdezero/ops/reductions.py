@@ -42,7 +42,11 @@ def _extremum_series(f, x):
     xp = _xp(x)
     x0 = x[0, ...]
     y0 = f.outputs[0]().data
-    hits = xp.astype(x0 == xp.reshape(y0, _keepdims_shape(x0.shape, f.axis)), x.dtype)
+    y = xp.reshape(y0, _keepdims_shape(x0.shape, f.axis))
+    hits = x0 == y
+    if xp.isdtype(x.dtype, "real floating"):  # a NaN extremum is its NaN element(s), as in backward
+        hits = hits | (xp.isnan(x0) & xp.isnan(y))
+    hits = xp.astype(hits, x.dtype)
     share = hits / xp.sum(hits, axis=_axes(f.axis, x0.ndim), keepdims=True)
     return S.reduce_select(x, share, f.axis, f.keepdims, y0)
 
