@@ -367,11 +367,18 @@ def test_taylor_without_a_rule_raises_naming_it(arr):
         taylor(lambda z: Cube()(z), arr([0.5]), [arr([1.0])])
 
 
-@pytest.mark.parametrize("f", [F.relu, lambda z: F.leaky_relu(z, 0.1), lambda z: F.clip(z, -1, 1),
-                               lambda z: F.max(z, axis=0)])
+@pytest.mark.parametrize("f", [F.relu, lambda z: F.leaky_relu(z, 0.1), lambda z: F.clip(z, -1, 1)])
 def test_a_nan_input_gives_nan_derivatives_through_piecewise_ops(arr, f):
     got = derivatives(f, arr([float("nan"), 0.5]), 2, method="taylor")
     assert np.isnan(np.ravel(to_numpy(got[1].data))[0])
+
+
+def test_a_nan_maximum_passes_its_coefficients_as_its_gradient_does(arr):
+    # max selects the NaN element (as NumPy and torch do); backward routes the gradient to it
+    x, v = arr([float("nan"), 0.5]), arr([2.0, 3.0])
+    got = derivatives(lambda z: F.max(z, axis=0), x, 1, v, method="taylor")[1]
+    want = derivatives(lambda z: F.max(z, axis=0), x, 1, v, method="reverse")[1]
+    assert float(got.data) == float(want.data) == 2.0
 
 
 def test_integer_powers_are_exact_at_zero(arr):
