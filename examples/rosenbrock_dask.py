@@ -70,7 +70,12 @@ def main():
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                                dashboard_address=None, memory_limit=0)
         client, where = Client(cluster), f"a LocalCluster of {args.workers} workers x 1 thread"
-    lines = [f"Rosenbrock-n on {where}, Dask {dask.__version__}"]
+    lines = []
+
+    def say(line):  # printed at once: a run at n = 1e8 takes minutes
+        print(line, flush=True)
+        lines.append(line)
+    say(f"Rosenbrock-n on {where}, Dask {dask.__version__}")
     try:
         rng = da.random.default_rng(0)
         x = rng.uniform(-2.0, 2.0, n, chunks=chunk)
@@ -83,9 +88,9 @@ def main():
         error, scale = dask.compute(da.max(da.abs(hv - exact)), da.max(da.abs(exact)))
         seconds = time.perf_counter() - start
         relative = float(error) / float(scale)
-        lines.append(f"hvp n={n} chunk={chunk} seconds {seconds:.2f} relative error {relative:.3g} "
+        say(f"hvp n={n} chunk={chunk} seconds {seconds:.2f} relative error {relative:.3g} "
                      f"({'ok' if relative <= 1e-12 else 'WRONG'} at 1e-12)")
-        lines.append(f"worker peak MiB after hvp {worker_peaks_mib(client)}")
+        say(f"worker peak MiB after hvp {worker_peaks_mib(client)}")
 
         x0 = da.from_array(np.random.default_rng(0).uniform(0.0, 2.0, cg_n),
                            chunks=max(1, cg_n // (2 * max(1, args.workers))))
@@ -93,14 +98,13 @@ def main():
         r = gd.optimize.minimize(rosenbrock, x0, method="newton-cg", keep_path=False)
         seconds = time.perf_counter() - start
         max_error = float(da.max(da.abs(r.x - 1)).compute())
-        lines.append(f"newton-cg n={cg_n} iterations {r.nit} seconds {seconds:.2f} max error "
+        say(f"newton-cg n={cg_n} iterations {r.nit} seconds {seconds:.2f} max error "
                      f"{max_error:.3e} ({r.message})")
-        lines.append(f"worker peak MiB at the end {worker_peaks_mib(client)}")
+        say(f"worker peak MiB at the end {worker_peaks_mib(client)}")
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
-    print("\n".join(lines))
     path = args.out / "rosenbrock_dask.txt"
     path.write_text("\n".join(lines) + "\n")
     print(f"wrote {path}")
