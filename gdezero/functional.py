@@ -3,8 +3,8 @@
 None of them touches a leaf's `.grad`: gradients come back as values, so a user never
 needs `cleargrad()` between orders (as in JAX and torch.autograd.grad).
 """
-from gdezero import functions as F
 from gdezero.core import Constant, Ones, Variable, as_variable, backprop
+from gdezero.ops.shapes import reshape, stack
 
 
 def _seed(y, g):
@@ -33,7 +33,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad_outputs has {len(grad_outputs)} entries for {len(outputs)} outputs")
     seeds = [_seed(y, g) for y, g in zip(outputs, grad_outputs)]
-    found = backprop(outputs, seeds, create_graph, keep=set(inputs))
+    found = backprop(outputs, seeds, create_graph, inputs=inputs)
     grads = tuple(found[x] if x in found else Variable(x.xp.zeros_like(x.data)) for x in inputs)
     return grads[0] if single else grads
 
@@ -71,7 +71,7 @@ def _rows(output, x, create_graph):
                          create_graph=create_graph))
     if not rows:
         return Variable(xp.zeros(tuple(output.shape) + tuple(x.shape), dtype=x.dtype, device=x.device))
-    return F.reshape(F.stack(rows), tuple(output.shape) + tuple(x.shape))
+    return reshape(stack(rows), tuple(output.shape) + tuple(x.shape))
 
 
 def hessian(f, x, create_graph=False):
