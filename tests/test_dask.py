@@ -272,3 +272,21 @@ def test_newton_cg_on_a_local_cluster_reaches_the_minimum(cluster):
     assert r.success, r.message
     assert np.abs(gradient(r.x.compute())).max() < 1e-10
     assert dask.base.get_scheduler() == cluster.get
+
+
+@pytest.mark.distributed
+def test_benchmark_w8_runs_on_a_local_cluster_and_checks_its_hvp(tmp_path):
+    import json
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = tmp_path / "w8.json"
+    proc = subprocess.run(
+        [sys.executable, os.path.join(root, "benchmarks", "run.py"), "--quick", "--only", "W1",
+         "--repeats", "1", "--w8", "--n-dask", "20000", "--dask-chunk", "5000", "--n-numpy-w8", "20000",
+         "--json", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = {r["impl"]: r for r in json.loads(out.read_text())["rows"] if r["workload"] == "W8"}
+    assert rows["gdezero-dask"]["relative_error"] <= 1e-12
+    assert len(rows["gdezero-dask"]["worker_peak_mib"]) == 2 and rows["gdezero"]["peak_bytes"] > 0
