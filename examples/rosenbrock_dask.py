@@ -54,14 +54,15 @@ def main():
                         help="worker processes of the LocalCluster (one thread each)")
     parser.add_argument("--scheduler", default=None,
                         help="address of an existing cluster (tcp://host:8786) instead of a LocalCluster")
-    parser.add_argument("--cg-n", type=int, default=100_000, help="Newton-CG size (default 1e5)")
+    parser.add_argument("--cg-n", type=int, default=1_000,
+                        help="Newton-CG size (default 1,000: ~40 iterations, ~500 scheduler round trips)")
     args = parse(parser)
     if args.device != "cpu":
         print("error: the Dask example runs on CPU workers; drop --device gpu", file=sys.stderr)
         sys.exit(2)
     n, chunk, cg_n = args.n, args.chunk, args.cg_n
     if args.quick:
-        n, chunk, cg_n = 200_000, 50_000, 1_000
+        n, chunk, cg_n = 200_000, 50_000, 100
 
     if args.scheduler:
         cluster, where = None, f"the cluster at {args.scheduler}"
