@@ -187,7 +187,7 @@ def _linear_seed(x, v, n):
 def _factorials(s, n):
     xp = S._xp(s)
     column = xp.asarray([float(math.factorial(k)) for k in range(n + 1)], dtype=s.dtype,
-                        device=s.device)
+                        device=S.device_of(s))
     return xp.reshape(column, (n + 1,) + (1,) * (s.ndim - 1))
 
 

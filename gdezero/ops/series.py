@@ -17,6 +17,7 @@ import functools
 import inspect
 import math
 
+from gdezero.backend import device_of
 from gdezero.backend import namespace_of_type as _xp
 
 # High-order elementwise recurrences run on column blocks of BLOCK elements: each step's
@@ -64,7 +65,7 @@ def pad(s, rows):
     if m >= rows:
         return s
     xp = _xp(s)
-    zeros = xp.zeros((rows - m,) + tuple(s.shape[1:]), dtype=s.dtype, device=s.device)
+    zeros = xp.zeros((rows - m,) + tuple(s.shape[1:]), dtype=s.dtype, device=device_of(s))
     return xp.concat([s, zeros], axis=0)
 
 
@@ -81,7 +82,7 @@ def _broadcast_shape(a, b):
 def _steps(like, K):
     """[1, 2, ..., K] as a column of `like`'s dtype that broadcasts over its data axes."""
     xp = _xp(like)
-    j = xp.arange(1, K + 1, dtype=like.dtype, device=like.device)
+    j = xp.arange(1, K + 1, dtype=like.dtype, device=device_of(like))
     return xp.reshape(j, (K,) + (1,) * (like.ndim - 1))
 
 
@@ -89,7 +90,7 @@ def _rows(like, K, shape=None):
     """An uninitialised (K+1, *shape) buffer filled row by row by the recurrences."""
     xp = _xp(like)
     shape = data_shape(like) if shape is None else shape
-    return xp.empty((K + 1,) + tuple(shape), dtype=like.dtype, device=like.device)
+    return xp.empty((K + 1,) + tuple(shape), dtype=like.dtype, device=device_of(like))
 
 
 # Series known to be linear in t (rows 2.. zero): derivatives' seeds x + v t. A recurrence
