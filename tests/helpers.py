@@ -92,7 +92,7 @@ def torch_orders(f, xs, weights):
             g = torch.autograd.grad(s, ts, create_graph=True, materialize_grads=True)
         else:
             g = tuple(torch.zeros_like(t) for t in ts)
-        out.append(tuple(gi.detach().numpy() for gi in g))
+        out.append(tuple(gi.detach().numpy(force=True) for gi in g))
         if k < len(weights):
             s = _contract(g, [torch.from_numpy(w) for w in weights[k]], torch.sum)
     return out
