@@ -1,5 +1,7 @@
 """Sessions per backend, lint, demo and benchmarks: `nox -l` lists them."""
 import os
+import re
+import shutil
 import sys
 
 import nox
@@ -14,7 +16,7 @@ CPU_BACKENDS = ["numpy", "array_api_strict", "torch"]
 
 def _run_tests(session, backend):
     session.install(TORCH)  # every backend's tests use torch as an oracle
-    session.install("-e", ".[test,plot,scipy,progress]")
+    session.install("-e", ".[test,viz,scipy,progress]")
     if backend == "cupy":
         try:
             session.install("cupy-cuda12x")
@@ -45,13 +47,40 @@ def lint(session):
 
 @nox.session(python=PYTHON)
 def demo(session):
-    """Run every script in examples/ on the CPU (`-- --device gpu` for CuPy)."""
-    session.install("-e", ".[plot,scipy]")
+    """Run every script in examples/ on the CPU (`-- --device gpu` for CuPy), then refresh the
+    README's figures in docs/ from what they wrote."""
+    session.install("-e", ".[viz,scipy]")
     out = os.path.abspath(os.environ.get("GDEZERO_DEMO_OUT", "out"))
     for script in sorted(os.listdir("examples")):
         if script.endswith(".py") and not script.startswith("_"):
             session.run("python", os.path.join("examples", script), "--out", out, *session.posargs)
-    session.log(f"figures are in {out}")
+    with open("README.md", encoding="utf-8") as readme:
+        images = re.findall(r"!\[[^\]]*\]\((docs/[^)\s]+)\)", readme.read())
+    for image in images:
+        written = os.path.join(out, os.path.basename(image))
+        if not os.path.isfile(written):
+            session.error(f"the README shows {image}, but no example wrote it in {out}")
+        shutil.copyfile(written, image)
+    session.log(f"figures are in {out}; the README's {len(images)} figures were refreshed in docs/")
+
+
+@nox.session(python=PYTHON)
+def docs(session):
+    """The site in docs/_build/html (Sphinx, warnings as errors), then read in headless Chromium."""
+    session.install("-e", ".[docs,test]")
+    for generated in ("docs/_build", "docs/auto_examples", "docs/generated", "docs/_generated"):
+        shutil.rmtree(generated, ignore_errors=True)  # a stale stub or gallery page must not hide a change
+    session.run("python", "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html",
+                env={"MPLBACKEND": "Agg"})
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_docs_site.py",
+                "tests/test_docs_tour.py")
+
+
+@nox.session(python=PYTHON)
+def doctest(session):
+    """The examples in gdezero's docstrings, run as doctests."""
+    session.install("-e", ".[viz,test,scipy]")
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--doctest-modules", "gdezero")
 
 
 @nox.session(python=PYTHON)

@@ -15,6 +15,8 @@ from gdezero.utils import plot_dot_graph  # noqa: E402
 
 def example_parser(description):
     """The shared flags; a script adds its own before calling `parse`."""
+    # the docstring opens with a reST title for the documentation's gallery; --help skips its underline
+    description = "\n".join(line for line in description.strip().splitlines() if set(line) != {"="})
     parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",

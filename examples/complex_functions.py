@@ -1,5 +1,10 @@
-"""Gradients of the sphere, Matyas and Goldstein-Price functions at (1, 1) (book step 24),
-and the Goldstein-Price graph rendered with Graphviz."""
+"""
+Gradients of the sphere, Matyas and Goldstein-Price functions
+=============================================================
+
+Gradients of the sphere, Matyas and Goldstein-Price functions at (1, 1) (book step 24),
+and the Goldstein-Price graph rendered with Graphviz.
+"""
 import numpy as np
 from _common import example_parser, on_device, parse, render_graph
 

@@ -1,5 +1,10 @@
-"""Double backprop (book step 36): with y = x^2 and z = (dy/dx)^3 + y, dz/dx = 24x^2 + 2x,
-which is 100.0 at x = 2. Once with backward(create_graph=True), once with gd.grad."""
+"""
+Double backprop
+===============
+
+Double backprop (book step 36): with y = x^2 and z = (dy/dx)^3 + y, dz/dx = 24x^2 + 2x,
+which is 100.0 at x = 2. Once with backward(create_graph=True), once with gd.grad.
+"""
 import numpy as np
 from _common import example_parser, on_device, parse, render_graph
 

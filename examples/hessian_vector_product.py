@@ -1,7 +1,12 @@
-"""Hessian-vector products by double backprop, never forming the Hessian (book column):
+"""
+Hessian-vector products without the Hessian
+===========================================
+
+Hessian-vector products by double backprop, never forming the Hessian (book column):
 f = sum(x**2) at x = [1, 2] with v = [4, 5] gives Hv = 2v = [8, 10], by hand and by gd.hvp;
 then one HVP of the n-dimensional Rosenbrock function (n = 1,000,000), timed and checked
-against its analytic Hessian."""
+against its analytic Hessian.
+"""
 import time
 
 import numpy as np

@@ -1,6 +1,11 @@
-"""Newton's method on f(x) = x^4 - 2x^2 from x = 2.0 (book steps 29 and 33): the second
+"""
+Newton's method in one dimension
+================================
+
+Newton's method on f(x) = x^4 - 2x^2 from x = 2.0 (book steps 29 and 33): the second
 derivative written by hand and computed by double backprop give the same iterates, both
-reaching the minimum 1.0 exactly in 7 steps."""
+reaching the minimum 1.0 exactly in 7 steps.
+"""
 import numpy as np
 from _common import example_parser, on_device, parse, pyplot, save_figure
 

@@ -1,6 +1,11 @@
-"""Gradient descent on the Rosenbrock function from (0, 2), lr 0.001 (book step 28), and
+"""
+Gradient descent on Rosenbrock
+==============================
+
+Gradient descent on the Rosenbrock function from (0, 2), lr 0.001 (book step 28), and
 the path drawn on a contour plot. The book's (0.99449622, 0.98900063) is the iterate after
-9,999 updates (its loop prints before updating); 50,000 reach (1, 1) within 1e-9."""
+9,999 updates (its loop prints before updating); 50,000 reach (1, 1) within 1e-9.
+"""
 import numpy as np
 from _common import example_parser, on_device, parse, pyplot, save_figure
 

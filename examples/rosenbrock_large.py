@@ -1,10 +1,15 @@
-"""Rosenbrock-n with n = 100,000 (1,000 with --quick): Hessian-free Newton-CG against
+"""
+Rosenbrock with 100,000 variables
+=================================
+
+Rosenbrock-n with n = 100,000 (1,000 with --quick): Hessian-free Newton-CG against
 SciPy's L-BFGS-B.
 
 An explicit Hessian would be 100,000 x 100,000 (80 GB); Newton-CG needs only
 Hessian-vector products, each one backward pass through a recorded gradient graph.
 L-BFGS-B gets its gradient from the same gdezero function via `scipy_functions`.
-The results go to stdout and to rosenbrock_large.txt in --out."""
+The results go to stdout and to rosenbrock_large.txt in --out.
+"""
 import time
 
 import numpy as np

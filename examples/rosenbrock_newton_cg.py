@@ -1,8 +1,13 @@
-"""Rosenbrock from (0, 2): gradient descent (lr 0.001) against Hessian-free Newton-CG.
+"""
+Gradient descent against Newton-CG
+==================================
+
+Rosenbrock from (0, 2): gradient descent (lr 0.001) against Hessian-free Newton-CG.
 
 Gradient descent crawls along the curved valley (the book runs it 50,000 times; --quick
 runs 2,000); Newton-CG, using only Hessian-vector products, reaches (1, 1) in a few dozen
-steps. Both paths go on one contour plot, rosenbrock_newton_cg.png in --out."""
+steps. Both paths go on one contour plot, rosenbrock_newton_cg.png in --out.
+"""
 import numpy as np
 from _common import example_parser, on_device, parse, save_figure
 from rosenbrock_gd import contour_plot, rosenbrock

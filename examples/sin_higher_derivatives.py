@@ -1,5 +1,10 @@
-"""y = sin(x) on 200 points of [-7, 7] and its 1st..3rd derivatives, all points at once by
-repeated differentiation (book step 34, figure 34-1), checked against cos, -sin, -cos."""
+"""
+sin and its first three derivatives
+===================================
+
+y = sin(x) on 200 points of [-7, 7] and its 1st..3rd derivatives, all points at once by
+repeated differentiation (book step 34, figure 34-1), checked against cos, -sin, -cos.
+"""
 import numpy as np
 from _common import example_parser, numpy_of, on_device, parse, pyplot, save_figure
 

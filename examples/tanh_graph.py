@@ -1,5 +1,10 @@
-"""The computational graph of the n-th derivative of tanh at x = 1 (book step 35), built by
-differentiating with create_graph=True n times and rendered with Graphviz."""
+"""
+The graph of tanh's higher derivatives
+======================================
+
+The computational graph of the n-th derivative of tanh at x = 1 (book step 35), built by
+differentiating with create_graph=True n times and rendered with Graphviz.
+"""
 import numpy as np
 from _common import example_parser, on_device, parse, render_graph
 
@@ -10,7 +15,7 @@ from gdezero.utils import get_dot_graph
 
 def main():
     parser = example_parser(__doc__)
-    parser.add_argument("--order", type=int, default=2, help="which derivative (default 2)")
+    parser.add_argument("--order", type=int, default=3, help="which derivative (default 3)")
     args = parse(parser)
     if args.order < 1:
         parser.error(f"--order must be at least 1, got {args.order}")
@@ -23,8 +28,10 @@ def main():
     gx.name = "gx" + str(args.order)
     dot = get_dot_graph(gx, verbose=False)
     variables, functions = dot.count("color=orange"), dot.count("color=lightblue")
+    constants = dot.count("color=lightgrey")
     print(f"order {args.order} value {float(gx.data)!r}")
-    print(f"nodes {variables + functions} ({variables} variables, {functions} functions)")
+    print(f"nodes {variables + constants + functions} ({variables} variables, {constants} constants, "
+          f"{functions} functions)")
     render_graph(gx, args, f"tanh_order{args.order}.png")
 
 

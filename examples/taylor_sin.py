@@ -1,5 +1,10 @@
-"""Sine by its Maclaurin series vs F.sin at pi/4 (book step 27), value and gradient,
-and the series' graphs for thresholds 1e-4 and 1e-150 rendered with Graphviz."""
+"""
+sin by its Taylor series
+========================
+
+Sine by its Maclaurin series vs F.sin at pi/4 (book step 27), value and gradient,
+and the series' graphs for thresholds 1e-4 and 1e-150 rendered with Graphviz.
+"""
 import math
 
 import numpy as np

@@ -1,24 +1,37 @@
 """gdezero: DeZero-style autodiff of any order on any Array API backend."""
-from gdezero import (
-                          functions,  # noqa: F401  (binds Variable's shape/reduction methods)
-                          optimize,  # noqa: F401  (a module attribute: gd.optimize.minimize)
-)
+import importlib
+
+from gdezero import ops  # noqa: F401  (binds Variable's operators and methods)
+from gdezero._version import __version__
 from gdezero.backend import get_array_module, gpu_available
 from gdezero.core import (
-                          Config,
-                          Function,
-                          Parameter,
-                          Variable,
-                          as_array,
-                          as_variable,
-                          no_grad,
-                          using_config,
+    Config,
+    Function,
+    Parameter,
+    Variable,
+    as_array,
+    as_variable,
+    no_grad,
+    using_config,
 )
 from gdezero.functional import derivatives, grad, hessian, hvp, jacobian
 
 __all__ = [
     "Variable", "Parameter", "Function", "Config", "using_config", "no_grad",
     "as_array", "as_variable", "get_array_module", "gpu_available",
-    "grad", "hvp", "hessian", "jacobian", "derivatives",
+    "grad", "hvp", "hessian", "jacobian", "derivatives", "__version__",
 ]
-__version__ = "0.1.0"
+
+# Submodules a user reaches as `gd.NAME` without importing them: loaded on first access
+# (PEP 562, as SciPy does), so `import gdezero.core` alone stays free of the op layer.
+_SUBMODULES = ("functions", "graph", "utils", "optimize")
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"gdezero.{name}")  # the import binds gd.NAME for next time
+    raise AttributeError(f"module 'gdezero' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES))

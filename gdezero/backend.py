@@ -11,6 +11,8 @@ import numpy as np
 
 # type(array) -> (namespace, single_device); filled lazily by _namespace_of.
 _NAMESPACES = {}
+# Array types whose arrays all live on one device: operands of one such type need no check.
+SINGLE_DEVICE_TYPES = {np.ndarray}
 
 
 def _backend_name(array):
@@ -41,18 +43,50 @@ def is_array(obj):
         and array_api_compat.is_array_api_obj(obj))
 
 
-def as_backend_array(obj):
-    """Normalise an output of a kernel: NumPy scalars become 0-d arrays."""
+def as_variable_data(obj):
+    """`obj` as a Variable's data: an array of a supported backend with a numeric or bool
+    dtype. A NumPy scalar becomes a 0-d array; a torch tensor that torch's own autograd
+    records is detached (gdezero's graph is the only graph). Anything else: TypeError."""
     if isinstance(obj, np.generic):
-        return np.asarray(obj)
+        obj = np.asarray(obj)
+    if not is_array(obj):
+        raise TypeError(
+            f"Variable data must be an array (numpy.ndarray, cupy.ndarray, torch.Tensor, "
+            f"array_api_strict array, ...) or None, got {type(obj).__name__}: {obj!r:.60}; "
+            f"wrap it first, e.g. Variable(np.array(...)) or gd.as_array(...)")
+    if isinstance(obj, np.ndarray) and obj.dtype.kind not in "biuf":
+        raise TypeError(f"Variable data must have a numeric or bool dtype, got a NumPy array "
+                        f"of dtype {obj.dtype}; convert it, e.g. x.astype(np.float64)")
+    if getattr(obj, "requires_grad", False) and array_api_compat.is_torch_array(obj):
+        obj = obj.detach()
     return obj
+
+
+def as_output(y):
+    """A kernel's result as an array: NumPy returns scalars for 0-d results."""
+    return y if type(y) is np.ndarray or not isinstance(y, np.generic) else np.asarray(y)
+
+
+def check_operands(arrays, what="one operation"):
+    """Raise unless `arrays` share one backend and one device (TypeError / ValueError)."""
+    first = type(arrays[0])
+    if first in SINGLE_DEVICE_TYPES and all(type(a) is first for a in arrays):
+        return
+    get_array_module(*arrays, what=what)
+
+
+def broadcasts_to(shape, target):
+    """True when an array of `shape` broadcasts to `target` (NumPy's rule)."""
+    if len(shape) > len(target):
+        return False
+    return all(n == m or n == 1 for n, m in zip(shape[::-1], target[::-1]))
 
 
 def device_of(array):
     return array_api_compat.device(array)
 
 
-def get_array_module(*xs):
+def get_array_module(*xs, what="one operation"):
     """The Array API namespace of the arrays (or Variables) in `xs`.
 
     Python scalars and None are ignored; with no array at all, the NumPy namespace.
@@ -74,14 +108,14 @@ def get_array_module(*xs):
         if ns is not xp:
             a, b = _backend_name(first), _backend_name(x)
             raise TypeError(
-                f"cannot mix array backends in one operation: {a} ({type(first).__name__}) "
+                f"cannot mix array backends in {what}: {a} ({type(first).__name__}) "
                 f"and {b} ({type(x).__name__}); convert one of them, e.g. with "
                 f"Variable.to_cpu() / to_gpu() or the backend's asarray")
         if not single_device:
             da, db = device_of(first), device_of(x)
             if da != db:
                 raise ValueError(
-                    f"cannot mix devices in one operation: {da!r} and {db!r}; move one "
+                    f"cannot mix devices in {what}: {da!r} and {db!r}; move one "
                     f"operand with Variable.to_gpu(device) / to_cpu() first")
     if xp is None:
         return _namespace_of(np.empty(0))[0]

@@ -1,44 +1,63 @@
-"""The graph engine: Variable, Function, the backprop loop and arithmetic.
+"""The graph engine: grad mode, Variable, Function and the backprop loop.
 
-Nothing here does array math beyond operators and the Array API standard on the
-namespace of the inputs, so the same graph (including recorded backward passes)
-runs on every backend.
+The engine does no array math of its own and never imports the op layer
+(`gdezero.ops`), which binds operators and methods onto `Variable`. It owns what every
+op would otherwise repeat: which inputs need a gradient, summing a gradient back to its
+input's shape, checking what a `backward` returns, and never handing out an alias.
 """
 import contextlib
+import contextvars
 import heapq
 import math
 import weakref
 
-import numpy as np
-
 from gdezero import backend
-from gdezero.backend import as_backend_array, get_array_module, is_array
+from gdezero.backend import get_array_module, is_array
+
+# ============================================================================ grad mode
+# Per thread and per asyncio task: no_grad() in one never changes what another records.
+_enable_backprop = contextvars.ContextVar("gdezero_enable_backprop", default=True)
+_is_recording = _enable_backprop.get
 
 
-class Config:
-    enable_backprop = True
+class _Config:
+    """DeZero's `Config.enable_backprop`, read and set in the current thread / task only."""
+
+    @property
+    def enable_backprop(self):
+        return _enable_backprop.get()
+
+    @enable_backprop.setter
+    def enable_backprop(self, value):
+        _enable_backprop.set(bool(value))
+
+
+Config = _Config()
 
 
 @contextlib.contextmanager
 def using_config(name, value):
-    old_value = getattr(Config, name)
-    setattr(Config, name, value)
+    if name != "enable_backprop":
+        raise ValueError(f"unknown config {name!r}; gdezero has 'enable_backprop'")
+    token = _enable_backprop.set(bool(value))
     try:
         yield
     finally:
-        setattr(Config, name, old_value)
+        _enable_backprop.reset(token)
 
 
 def no_grad():
     return using_config("enable_backprop", False)
 
 
-_SCALARS = (int, float)
-_ndarray = np.ndarray
-_generic = np.generic
-_asarray = np.asarray
-_object_new = object.__new__
+# `generation` of an output computed while recording was off: it has no creator, yet it
+# is not a leaf a user made, so differentiating it raises instead of giving zeros.
+UNRECORDED = -1
+
 _weakref = weakref.ref
+_object_new = object.__new__
+_as_output = backend.as_output
+_SINGLE_DEVICE_TYPES = backend.SINGLE_DEVICE_TYPES
 
 
 # ============================================================================ Variable
@@ -50,15 +69,7 @@ class Variable:
     _constant = False  # see Constant
 
     def __init__(self, data, name=None):
-        if data is not None:
-            data = as_backend_array(data)  # a NumPy scalar becomes a 0-d array
-            if not is_array(data):
-                raise TypeError(
-                    f"Variable data must be an array (numpy.ndarray, cupy.ndarray, "
-                    f"torch.Tensor, array_api_strict array, ...) or None, got "
-                    f"{type(data).__name__}: {data!r:.60}; wrap it first, e.g. "
-                    f"Variable(np.array(...)) or gd.as_array(...)")
-        self.data = data
+        self.data = None if data is None else backend.as_variable_data(data)
         self.name = name
         self.grad = None
         self.creator = None
@@ -106,22 +117,29 @@ class Variable:
         self.creator = None
 
     def unchain_backward(self):
-        """Cut every link above this Variable (DeZero), iteratively for long chains."""
+        """Cut every link behind this Variable (DeZero); its own creator stays."""
         stack = [self.creator] if self.creator is not None else []
-        seen = set()
-        while stack:
-            f = stack.pop()
-            for x in f.inputs:
-                if x.creator is not None and id(x.creator) not in seen:
-                    seen.add(id(x.creator))
+        seen = set(stack)
+        while stack:  # iterative: a 100,000-op chain must not hit the recursion limit
+            for x in stack.pop().inputs:
+                if x.creator is not None and x.creator not in seen:
+                    seen.add(x.creator)
                     stack.append(x.creator)
                 x.unchain()
-        self.unchain()
+
+    def detach(self):
+        """A new leaf sharing this Variable's data, outside any graph."""
+        return Variable(self.data, self.name)
 
     def backward(self, retain_grad=False, create_graph=False):
+        """Accumulate d self / d leaf into every leaf's `.grad` (seeded with ones)."""
+        _check_recorded(self, "backward()")
         if self.grad is None:
-            self.grad = Ones(self.xp.ones_like(self.data))
-        grads = backprop([self], [self.grad], create_graph, keep=None if retain_grad else ())
+            self.grad = Variable(self.xp.ones_like(self.data))
+            seed = Ones(self.xp.ones_like(self.data))
+        else:
+            seed = self.grad
+        grads = backprop([self], [seed], create_graph, retain_grad=retain_grad)
         for var, g in grads.items():
             if var is self:
                 continue
@@ -146,45 +164,7 @@ class Variable:
             self.grad.to_cpu()
         return self
 
-    # The differentiable methods are bound once functions.py is imported.
-    def reshape(self, *shape):
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = shape[0]
-        return _functions().reshape(self, shape)
-
-    def transpose(self, *axes):
-        if len(axes) == 0:
-            axes = None
-        elif len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-            axes = axes[0]
-        return _functions().transpose(self, axes)
-
-    @property
-    def T(self):
-        return _functions().transpose(self)
-
-    def sum(self, axis=None, keepdims=False):
-        return _functions().sum(self, axis, keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return _functions().max(self, axis, keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return _functions().min(self, axis, keepdims)
-
-    def __getitem__(self, slices):
-        return _functions().get_item(self, slices)
-
-    def matmul(self, other):
-        return _functions().matmul(self, other)
-
-    def __matmul__(self, other):
-        return _functions().matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _functions().matmul(other, self)
-
-    # Arithmetic operators (bound below to keep the class body short).
+    # Operators and the differentiable methods (reshape, sum, @, [] ...) are bound by gdezero.ops.
 
 
 class Parameter(Variable):
@@ -204,19 +184,14 @@ class Constant(Variable):
 
 
 class Ones(Constant):
-    """The default seed of a backward pass: ones of the output's shape and dtype.
+    """The seed of a backward pass: ones of the output's shape and dtype. Internal only.
 
     While a graph is recorded, `Ones * v` for a recorded `v` of the same shape and dtype
-    is `v` itself: the first product of every higher-order pass costs no array op and no
-    node. (Without recording the product is computed, so `.grad` never aliases a forward
-    Variable.)
+    is `v` itself, so the first product of every higher-order pass costs no op and no
+    node. backprop copies any gradient that would alias a forward Variable or a seed
+    before handing it out, so users never see the shortcut.
     """
     __slots__ = ()
-
-
-def _functions():
-    from gdezero import functions
-    return functions
 
 
 def as_variable(obj):
@@ -234,90 +209,79 @@ def as_array(x, xp=None):
     return xp.asarray(x)
 
 
-def _wrap(obj):
+def _as_input(obj):
     """An op's input: Variables pass through, raw arrays become constants."""
     return obj if isinstance(obj, Variable) else Constant(obj)
 
 
-def _new_variable(data, cls=Variable):
-    # Outputs of kernels skip the constructor's validation: data is known to be an array.
-    v = cls.__new__(cls)
-    v.data = data
-    v.name = None
-    v.grad = None
-    v.creator = None
-    v.generation = 0
-    return v
+def _check_recorded(y, what):
+    if y.generation == UNRECORDED:
+        raise RuntimeError(
+            f"{what}: this output was not recorded (it was computed under no_grad(), or it is a "
+            f"gradient made with create_graph=False), so it has no graph to differentiate; "
+            f"compute it with recording on, e.g. gd.grad(..., create_graph=True) or outside "
+            f"no_grad()")
 
 
 # ============================================================================ Function
+def _needs(constant_flags):
+    """(needs_grad, whether any input needs a gradient) for inputs' `_constant` flags."""
+    needs = tuple([not c for c in constant_flags])
+    return needs, any(needs)
+
+
+# Interned for the fast path, keyed by the inputs' `_constant` flags.
+_NEEDS1 = {c: _needs((c,)) for c in (False, True)}
+_NEEDS2 = {(a, b): _needs((a, b)) for a in (False, True) for b in (False, True)}
+
+
 class Function:
-    """A node of the graph. Subclasses implement `forward` on raw arrays and
-    `backward` on Variables (with gdezero functions only, so it is differentiable)."""
+    """A node of the graph. Subclasses implement `forward` on raw arrays, `backward` on
+    Variables (with gdezero ops only, so it is differentiable again) and, optionally,
+    `taylor` on stacked Taylor coefficients. An instance records one call (single use)."""
 
     generation = 0
     inputs = ()
     outputs = ()
+    needs_grad = ()  # one bool per input: False for constants (torch's needs_input_grad)
 
     def __call__(self, *inputs):
-        # Fast paths for one and two inputs (nearly every op); the general case below.
+        if self.inputs:
+            raise RuntimeError(
+                f"{type(self).__name__} instance called a second time: a Function records one "
+                f"node; make a new instance for every call")
         n = len(inputs)
-        if n == 1:
+        if n == 1:  # the fast path, for unary and binary ops (nearly all): no loops
             x0 = inputs[0]
             if not isinstance(x0, Variable):
-                x0 = _wrap(x0)
+                x0 = _as_input(x0)
                 inputs = (x0,)
             ys = self.forward(x0.data)
+            needs, live = _NEEDS1[x0._constant]
             generation = x0.generation
-            constant = x0._constant
         elif n == 2:
             x0, x1 = inputs
             if not isinstance(x0, Variable) or not isinstance(x1, Variable):
-                x0, x1 = _wrap(x0), _wrap(x1)
-                inputs = (x0, x1)
+                x0, x1 = inputs = (_as_input(x0), _as_input(x1))
             d0, d1 = x0.data, x1.data
-            if type(d0) is not _ndarray or type(d1) is not _ndarray:
-                get_array_module(d0, d1)  # one clear error for mixed backends or devices
+            if type(d0) is not type(d1) or type(d0) not in _SINGLE_DEVICE_TYPES:
+                backend.check_operands((d0, d1))  # one clear error for mixed backends or devices
             ys = self.forward(d0, d1)
+            needs, live = _NEEDS2[x0._constant, x1._constant]
             g0, g1 = x0.generation, x1.generation
             generation = g0 if g0 > g1 else g1
-            constant = x0._constant and x1._constant
-        else:
-            inputs = tuple([_wrap(x) for x in inputs])
+        else:  # the generic path
+            inputs = tuple([_as_input(x) for x in inputs])
             xs = [x.data for x in inputs]
-            if n > 1:
-                get_array_module(*xs)
+            if xs:
+                backend.check_operands(xs)
             ys = self.forward(*xs)
+            needs, live = _needs([x._constant for x in inputs])
             generation = max([x.generation for x in inputs], default=0)
-            constant = all([x._constant for x in inputs])
-        cls = Constant if constant else Variable
-        record = Config.enable_backprop and not constant
-        if type(ys) is not tuple:  # one output; _new_variable inlined
-            if type(ys) is not _ndarray:  # NumPy returns scalars for 0-d results
-                ys = _asarray(ys) if isinstance(ys, _generic) else as_backend_array(ys)
-            out = _object_new(cls)
-            out.data = ys
-            out.name = None
-            out.grad = None
-            if record:
-                self.generation = generation
-                out.creator = self
-                out.generation = generation + 1
-                self.inputs = inputs
-                self.outputs = (_weakref(out),)
-            else:
-                out.creator = None
-                out.generation = 0
-            return out
-        outputs = [_new_variable(as_backend_array(y), cls) for y in ys]
-        if record:
-            self.generation = generation
-            for output in outputs:
-                output.creator = self
-                output.generation = generation + 1
-            self.inputs = inputs
-            self.outputs = tuple([weakref.ref(output) for output in outputs])
-        return outputs if len(outputs) > 1 else outputs[0]
+        self.inputs = inputs
+        if type(ys) is tuple:
+            return _record(self, ys, needs, live, generation)
+        return _record(self, (ys,), needs, live, generation)[0]
 
     def forward(self, *xs):
         raise NotImplementedError(f"{type(self).__name__}.forward")
@@ -326,299 +290,163 @@ class Function:
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
 
-def backprop(outputs, seeds, create_graph=False, keep=None):
-    """Propagate `seeds` from `outputs` back through the graph.
+def _record(f, ys, needs, live, generation):
+    """The outputs of `f` (the only place outputs are made); linked to `f` when recording.
 
-    Returns {variable: grad} for every leaf reached (constants excepted), for the variables in `keep` (a set
-    of Variables), and (keep=None) for every variable reached. Grads of other
-    intermediates are dropped as soon as their function has run, so memory stays flat.
-    Variables hash by identity, so they key the dict directly.
+    Outputs of constants are constants; outputs made while recording is off are marked
+    UNRECORDED, so that differentiating them raises instead of giving zeros.
+    """
+    record = live and _is_recording()
+    cls = Variable if live else Constant
+    creator = f if record else None
+    out_generation = generation + 1 if record else (UNRECORDED if live else 0)
+    outputs = []
+    for y in ys:
+        out = _object_new(cls)
+        out.data = _as_output(y)
+        out.name = None
+        out.grad = None
+        out.creator = creator
+        out.generation = out_generation
+        outputs.append(out)
+    if record:
+        f.generation = generation
+        f.needs_grad = needs
+        if len(outputs) == 1:
+            f.outputs = (_weakref(outputs[0]),)
+        else:  # a freed output still gets a zero gradient of its shape
+            f.outputs = tuple([_weakref(out) for out in outputs])
+            f.output_specs = tuple([(y.shape, y.dtype) for y in outputs])
+    return outputs
+
+
+class Copy(Function):
+    """y = x with its own array: what backprop hands out instead of an alias."""
+
+    def forward(self, x):
+        return backend.namespace_of_type(x).asarray(x, copy=True)
+
+    def backward(self, gy):
+        return gy
+
+    def taylor(self, x):
+        return x
+
+
+# ============================================================================ backprop
+def _checked_grad(f, x, gx):
+    """gx, checked as f.backward's gradient for input x: a Variable (a raw array is
+    wrapped) of x's backend and shape, or of a shape x broadcasts to, summed back."""
+    i = f.inputs.index(x)
+    if not isinstance(gx, Variable):
+        if not is_array(gx):
+            raise TypeError(f"{type(f).__name__}.backward returned {type(gx).__name__} for "
+                            f"input {i}; return a Variable (or an array, or None)")
+        gx = Constant(gx)
+    gd, xd = gx.data, x.data
+    backend.check_operands((xd, gd), f"{type(f).__name__}.backward's gradient for input {i}")
+    if gd.shape != xd.shape:
+        if not backend.broadcasts_to(xd.shape, gd.shape):
+            raise ValueError(
+                f"{type(f).__name__}.backward returned a gradient of shape {tuple(gd.shape)} "
+                f"for input {i} of shape {tuple(xd.shape)}; it must have the input's shape "
+                f"(or a shape the input broadcasts to, which is summed back)")
+        gx = gx.sum_to(xd.shape)
+    return gx
+
+
+def _wrong_count(f, gxs):
+    return ValueError(f"{type(f).__name__}.backward returned {len(gxs)} gradient(s) for "
+                      f"{len(f.inputs)} input(s); return one per input (None where there is none)")
+
+
+def _output_grad(f, i, out, grads, retain_grad, wanted):
+    """Output i's gradient for f.backward, dropped from `grads` unless it is to be kept;
+    zeros of its shape where the output is unused or freed."""
+    if out is None or out not in grads:
+        shape, dtype = f.output_specs[i]
+        like = f.inputs[0].data
+        xp = backend.namespace_of_type(like)
+        return Constant(xp.zeros(shape, dtype=dtype, device=backend.device_of(like)))
+    if retain_grad or (wanted is not None and out in wanted):
+        return grads[out]
+    return grads.pop(out)
+
+
+def _hand_out(g, visited, create_graph):
+    """g if backprop made it, else a copy: never a seed, a constant or a forward Variable.
+
+    Without create_graph the copy is an unrecorded Variable (differentiating it raises);
+    with it, a constant stays a constant (its derivative is zero) and anything else
+    gets a recorded Copy node.
+    """
+    made_here = g.creator not in visited if g.creator is not None else g.generation == UNRECORDED
+    if made_here:
+        return g
+    if create_graph:
+        return Copy()(g)
+    out = Variable(g.xp.asarray(g.data, copy=True))
+    out.generation = UNRECORDED
+    return out
+
+
+def backprop(outputs, seeds, create_graph=False, inputs=None, retain_grad=False):
+    """Propagate `seeds` from `outputs` back through their graph.
+
+    Returns {variable: gradient} for the Variables in `inputs`, or, with inputs=None,
+    for every leaf reached (and, with retain_grad, every Variable reached). Other
+    gradients are dropped as soon as their function has run, so memory stays flat.
+    Functions run in reverse generation order, each once, after all its outputs' grads
+    are complete. Recording is `create_graph`, in this thread / task only.
     """
     push, pop = heapq.heappush, heapq.heappop
+    wanted = None if inputs is None else set(inputs)
     grads = {}
     heap = []
-    seen = set()
+    visited = set()
 
     def accumulate(x, gx):  # add gx into x's grad; schedule x's creator once
         g = grads.get(x)
         grads[x] = gx if g is None else g + gx
         c = x.creator
-        if c is not None and c not in seen:
-            seen.add(c)
-            push(heap, (-c.generation, len(seen), c))
+        if c is not None and c not in visited:
+            visited.add(c)
+            push(heap, (-c.generation, len(visited), c))
 
-    old = Config.enable_backprop
-    Config.enable_backprop = create_graph
+    token = _enable_backprop.set(create_graph)
     try:
         for y, gy in zip(outputs, seeds):
             accumulate(y, gy)
         while heap:
             f = pop(heap)[2]
             refs = f.outputs
-            if len(refs) == 1:
+            if len(refs) == 1:  # a scheduled one-output function's output is alive with a grad
                 out = refs[0]()
-                gxs = f.backward(grads[out])
-                if keep is not None and out not in keep:
+                gys = (grads[out],)
+                if not (retain_grad or (wanted is not None and out in wanted)):
                     del grads[out]
             else:
-                outs = [ref() for ref in refs]
-                gys = []
-                for out in outs:
-                    gy = None if out is None else grads.get(out)
-                    if gy is None:  # an unused output of a multi-output function
-                        gy = None if out is None else Constant(out.xp.zeros_like(out.data))
-                    gys.append(gy)
-                gxs = f.backward(*gys)
-                if keep is not None:
-                    for out in outs:
-                        if out is not None and out not in keep:
-                            grads.pop(out, None)
+                gys = [_output_grad(f, i, ref(), grads, retain_grad, wanted)
+                       for i, ref in enumerate(refs)]
+            gxs = f.backward(*gys)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
-            for x, gx in zip(f.inputs, gxs):
-                if gx is not None and not x._constant:
+            if len(gxs) != len(f.inputs):
+                raise _wrong_count(f, gxs)
+            for x, gx, need in zip(f.inputs, gxs, f.needs_grad):
+                if gx is None or not need:
+                    continue
+                if (not isinstance(gx, Variable) or type(gx.data) is not type(x.data)
+                        or gx.data.shape != x.data.shape):
+                    gx = _checked_grad(f, x, gx)
+                if wanted is None or x.creator is not None or x in wanted:
                     accumulate(x, gx)
+        if wanted is not None:
+            found = {x: grads[x] for x in wanted if x in grads}
+        elif retain_grad:
+            found = grads
+        else:
+            found = {x: g for x, g in grads.items() if x.creator is None}
+        return {x: _hand_out(g, visited, create_graph) for x, g in found.items()}
     finally:
-        Config.enable_backprop = old
-    return grads
-
-
-# ============================================================================ arithmetic
-def _broadcast_grad(gx, shape):
-    return gx if gx.data.shape == shape else _functions().sum_to(gx, shape)
-
-
-# Binary ops: when both inputs have one shape (the common case) no grad needs reducing.
-class Add(Function):
-    def forward(self, x0, x1):
-        return x0 + x1
-
-    def backward(self, gy):
-        x0, x1 = self.inputs
-        s0, s1 = x0.data.shape, x1.data.shape
-        if s0 == s1:
-            return gy, gy
-        return _broadcast_grad(gy, s0), _broadcast_grad(gy, s1)
-
-
-class Sub(Function):
-    def forward(self, x0, x1):
-        return x0 - x1
-
-    def backward(self, gy):
-        x0, x1 = self.inputs
-        s0, s1 = x0.data.shape, x1.data.shape
-        gx1 = None if x1._constant else -gy
-        if s0 == s1:
-            return gy, gx1
-        return _broadcast_grad(gy, s0), None if gx1 is None else _broadcast_grad(gx1, s1)
-
-
-class Mul(Function):
-    def forward(self, x0, x1):
-        return x0 * x1
-
-    def backward(self, gy):
-        x0, x1 = self.inputs
-        gx0 = None if x0._constant else gy * x1
-        gx1 = None if x1._constant else gy * x0
-        s0, s1 = x0.data.shape, x1.data.shape
-        if s0 == s1:
-            return gx0, gx1
-        return (None if gx0 is None else _broadcast_grad(gx0, s0),
-                None if gx1 is None else _broadcast_grad(gx1, s1))
-
-
-class ScaledMul(Function):  # x0 * x1 * c for one shape, c a Python scalar: the backward of x ** c
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x0, x1):
-        y = x0 * x1
-        y *= self.c  # in place: y is the fresh product, aliased by no one (one temporary less)
-        return y
-
-    def backward(self, gy):
-        x0, x1 = self.inputs
-        return (None if x0._constant else ScaledMul(self.c)(gy, x1),
-                None if x1._constant else ScaledMul(self.c)(gy, x0))
-
-
-class Div(Function):
-    def forward(self, x0, x1):
-        return x0 / x1
-
-    def backward(self, gy):
-        x0, x1 = self.inputs
-        gx0 = gy / x1
-        return (None if x0._constant else _broadcast_grad(gx0, x0.shape),
-                None if x1._constant else _broadcast_grad(-gx0 * x0 / x1, x1.shape))
-
-
-class Neg(Function):
-    def forward(self, x):
-        return -x
-
-    def backward(self, gy):
-        return -gy
-
-
-# Ops with a Python-scalar constant keep the scalar unconverted: it never promotes the
-# dtype (float32 stays float32) and costs no gradient.
-class AddConstant(Function):
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return x + self.c
-
-    def backward(self, gy):
-        return gy
-
-
-class MulConstant(Function):
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return x * self.c
-
-    def backward(self, gy):
-        return gy * self.c
-
-
-class RSubConstant(Function):  # c - x
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return self.c - x
-
-    def backward(self, gy):
-        return -gy
-
-
-class DivConstant(Function):  # x / c
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return x / self.c
-
-    def backward(self, gy):
-        return gy / self.c
-
-
-class RDivConstant(Function):  # c / x
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return self.c / x
-
-    def backward(self, gy):
-        x, = self.inputs
-        return gy * (-self.c) / (x * x)
-
-
-class Pow(Function):  # x ** c, c a Python scalar
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return x ** self.c
-
-    def backward(self, gy):
-        x, = self.inputs
-        c = self.c
-        if c == 0:
-            return gy * 0
-        if c == 1:
-            return gy
-        return ScaledMul(c)(gy, x if c == 2 else x ** (c - 1))
-
-
-class RPow(Function):  # c ** x, c a positive Python scalar
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return self.c ** x
-
-    def backward(self, gy):
-        x, = self.inputs
-        return gy * rpow(x, self.c) * math.log(self.c)
-
-
-def add(x0, x1):
-    if isinstance(x1, _SCALARS):
-        return AddConstant(x1)(x0)
-    return Add()(x0, x1)
-
-
-def sub(x0, x1):
-    if isinstance(x1, _SCALARS):
-        return AddConstant(-x1)(x0)  # x - c == x + (-c) exactly in IEEE arithmetic
-    return Sub()(x0, x1)
-
-
-def rsub(x0, x1):
-    if isinstance(x1, _SCALARS):
-        return RSubConstant(x1)(x0)
-    return Sub()(x1, x0)
-
-
-def mul(x0, x1):
-    if isinstance(x1, _SCALARS):
-        return MulConstant(x1)(x0)
-    if (type(x1) is Ones or type(x0) is Ones) and Config.enable_backprop:
-        one, other = (x1, x0) if type(x1) is Ones else (x0, x1)
-        if (isinstance(other, Variable) and other.creator is not None
-                and other.data.shape == one.data.shape and other.data.dtype == one.data.dtype):
-            return other
-    return Mul()(x0, x1)
-
-
-def div(x0, x1):
-    if isinstance(x1, _SCALARS):
-        return DivConstant(x1)(x0)
-    return Div()(x0, x1)
-
-
-def rdiv(x0, x1):
-    if isinstance(x1, _SCALARS):
-        return RDivConstant(x1)(x0)
-    return Div()(x1, x0)
-
-
-def neg(x):
-    return Neg()(x)
-
-
-def pow(x, c):
-    if not isinstance(c, _SCALARS) or isinstance(c, bool):
-        raise TypeError(
-            f"the exponent of ** must be a Python int or float constant, got "
-            f"{type(c).__name__}; for a variable exponent use F.exp(c * F.log(x))")
-    return Pow(c)(x)
-
-
-def rpow(x, c):
-    if not isinstance(c, _SCALARS) or isinstance(c, bool) or c <= 0:
-        raise TypeError(
-            f"c ** Variable needs a positive Python int or float base, got {c!r}; "
-            f"for other bases use F.exp(x * F.log(c))")
-    return RPow(c)(x)
-
-
-Variable.__add__ = add
-Variable.__radd__ = add
-Variable.__sub__ = sub
-Variable.__rsub__ = rsub
-Variable.__mul__ = mul
-Variable.__rmul__ = mul
-Variable.__truediv__ = div
-Variable.__rtruediv__ = rdiv
-Variable.__neg__ = neg
-Variable.__pow__ = pow
-Variable.__rpow__ = rpow
+        _enable_backprop.reset(token)

@@ -3,8 +3,8 @@
 None of them touches a leaf's `.grad`: gradients come back as values, so a user never
 needs `cleargrad()` between orders (as in JAX and torch.autograd.grad).
 """
-from gdezero import functions as F
 from gdezero.core import Constant, Ones, Variable, as_variable, backprop
+from gdezero.ops.shapes import reshape, stack
 
 
 def _seed(y, g):
@@ -33,7 +33,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad_outputs has {len(grad_outputs)} entries for {len(outputs)} outputs")
     seeds = [_seed(y, g) for y, g in zip(outputs, grad_outputs)]
-    found = backprop(outputs, seeds, create_graph, keep=set(inputs))
+    found = backprop(outputs, seeds, create_graph, inputs=inputs)
     grads = tuple(found[x] if x in found else Variable(x.xp.zeros_like(x.data)) for x in inputs)
     return grads[0] if single else grads
 
@@ -113,7 +113,7 @@ def _rows(output, xs, create_graph):
         found = grad(output, xs, grad_outputs=xp.reshape(seed, output.shape), create_graph=create_graph)
         for block, g in zip(rows, found):
             block.append(g)
-    return tuple(F.reshape(F.stack(block), tuple(output.shape) + tuple(x.shape))
+    return tuple(reshape(stack(block), tuple(output.shape) + tuple(x.shape))
                  for block, x in zip(rows, xs))
 
 

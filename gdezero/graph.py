@@ -1,20 +1,32 @@
 """DOT export and rendering of computational graphs (as DeZero's `plot_dot_graph`).
 
-Variables are orange ellipses, functions light-blue boxes named by their class, edges run
-input -> function -> output. The `graphviz` package builds and quotes the DOT text; the
-`dot` binary renders it. Nothing in the engine imports this module.
+Variables are orange ellipses, constants (seeds, raw arrays and Python scalars given to an
+op) grey ellipses showing their value when it is small, functions light-blue boxes named
+by the user's op. Edges run input -> function -> output. The `graphviz` package builds
+and quotes the DOT text; Graphviz's `dot` program renders it, or, where `dot` is missing,
+the pip-installable `graphviz-pure` command. Nothing in the engine imports this module.
 """
 import pathlib
 import shutil
 import subprocess
 
-from gdezero.backend import device_of
-from gdezero.core import Variable
+import numpy as np
+
+from gdezero.backend import device_of, to_numpy
+from gdezero.core import Constant, Ones, Variable
+
+__all__ = ["get_dot_graph", "plot_dot_graph", "RenderedGraph"]
 
 _FORMATS = ("png", "svg", "pdf")
-_INSTALL_GRAPHVIZ = (
-    "install Graphviz so that `dot` is on PATH: `apt-get install graphviz` (Debian/Ubuntu), "
-    "`brew install graphviz` (macOS) or `conda install -c conda-forge graphviz`")
+_PURE_FORMATS = ("png", "svg")  # graphviz-pure has no PDF writer (yet)
+_SMALL = 4  # constants with at most this many elements are labelled with their value
+_INSTALL_PURE = "pip install graphviz-pure (or pip install 'gdezero[viz]')"
+_INSTALL_DOT = ("install Graphviz so that `dot` is on PATH: `apt-get install graphviz` (Debian/Ubuntu), "
+                "`brew install graphviz` (macOS) or `conda install -c conda-forge graphviz`")
+_VARIABLE = {"color": "orange", "style": "filled"}
+_CONSTANT = {"color": "lightgrey", "style": "filled"}
+_FUNCTION = {"color": "lightblue", "style": "filled", "shape": "box"}
+_SCALARS = (int, float, complex, np.number)
 
 
 def _graphviz():
@@ -22,7 +34,7 @@ def _graphviz():
         import graphviz
     except ImportError:
         raise ImportError("gdezero.graph needs the graphviz Python package: "
-                          "pip install 'gdezero[plot]' (or pip install graphviz)") from None
+                          "pip install 'gdezero[viz]' (or pip install graphviz)") from None
     return graphviz
 
 
@@ -31,17 +43,47 @@ def _is_cpu(device):
     return text == "cpu" or "CPU_DEVICE" in text  # NumPy / torch, and array_api_strict
 
 
+def _shape_dtype(v):
+    # `str(dtype)` is 'torch.float64' or 'array_api_strict.float64' on some backends.
+    label = f"{tuple(v.shape)} {str(v.dtype).rsplit('.', 1)[-1]}"
+    device = device_of(v.data)
+    if not _is_cpu(device):
+        label += f" {device}"
+    return label
+
+
+def _value_text(value):
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return f"{array.item():g}" if array.dtype.kind == "f" else str(array.item())
+    return np.array2string(array, precision=4, separator=", ")
+
+
 def _var_label(v, verbose):
     label = "" if v.name is None else str(v.name)
     if verbose and v.data is not None:
         if v.name is not None:
             label += ": "
-        # `str(dtype)` is 'torch.float64' or 'array_api_strict.float64' on some backends.
-        label += f"{tuple(v.shape)} {str(v.dtype).rsplit('.', 1)[-1]}"
-        device = device_of(v.data)
-        if not _is_cpu(device):
-            label += f" {device}"
+        label += _shape_dtype(v)
     return label
+
+
+def _constant_label(v, verbose):
+    """A constant reads as its value when small; otherwise as its name (or kind) and shape."""
+    parts = [] if v.name is None else [str(v.name)]
+    if v.data is not None and v.size <= _SMALL:
+        parts.append(_value_text(to_numpy(v.data)))
+    else:
+        if not parts:
+            parts.append("ones" if isinstance(v, Ones) else "constant")
+        if verbose and v.data is not None:
+            parts.append(_shape_dtype(v))
+    return ": ".join(parts)
+
+
+def _function_label(f):
+    """The op's name a user knows (`Mul`), not an internal specialisation's class name."""
+    return str(getattr(type(f), "label", type(f).__name__))
 
 
 def _build(output, verbose):
@@ -49,12 +91,13 @@ def _build(output, verbose):
         raise TypeError(f"get_dot_graph needs a Variable, got {type(output).__name__}")
     graphviz = _graphviz()
     graph = graphviz.Digraph()
-    var_attrs = {"color": "orange", "style": "filled"}
-    func_attrs = {"color": "lightblue", "style": "filled", "shape": "box"}
 
     def add_var(v):
         # graphviz.escape keeps backslashes and `<...>` literal; the package quotes the rest.
-        graph.node(str(id(v)), graphviz.escape(_var_label(v, verbose)), **var_attrs)
+        if isinstance(v, Constant):
+            graph.node(str(id(v)), graphviz.escape(_constant_label(v, verbose)), **_CONSTANT)
+        else:
+            graph.node(str(id(v)), graphviz.escape(_var_label(v, verbose)), **_VARIABLE)
 
     seen = {id(output)}
     add_var(output)
@@ -64,7 +107,11 @@ def _build(output, verbose):
     while stack:  # iterative: a 100,000-node chain must not hit the recursion limit
         f = stack.pop()
         fid = str(id(f))
-        graph.node(fid, type(f).__name__, **func_attrs)
+        graph.node(fid, graphviz.escape(_function_label(f)), **_FUNCTION)
+        scalar = getattr(f, "c", None)  # a Python scalar the op keeps (x * 2, 1 - x): a constant input
+        if isinstance(scalar, _SCALARS) and not isinstance(scalar, bool):
+            graph.node("c" + fid, graphviz.escape(_value_text(scalar)), **_CONSTANT)
+            graph.edge("c" + fid, fid)
         for x in f.inputs:
             if id(x) not in seen:
                 seen.add(id(x))
@@ -85,15 +132,119 @@ def _build(output, verbose):
 
 
 def get_dot_graph(output, verbose=True):
-    """DOT text of the graph that produced `output`; verbose labels add shape and dtype."""
+    """DOT text of the graph that produced `output`.
+
+    Parameters
+    ----------
+    output : Variable
+        The graph is everything recorded behind it.
+    verbose : bool, default True
+        Add each variable's shape and dtype (and device, when not the CPU) to its label.
+
+    Returns
+    -------
+    str
+        Valid DOT text: variables orange, constants grey (with their value when they have
+        at most 4 elements), functions light-blue boxes named by their op.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> x = gd.Variable(np.array(2.0), name="x")
+    >>> y = x * x
+    >>> y.name = "y"
+    >>> dot = gd.graph.get_dot_graph(y, verbose=False)
+    >>> dot.startswith("digraph")
+    True
+    >>> "label=Mul" in dot and "label=x" in dot and "label=y" in dot
+    True
+    """
     return _build(output, verbose).source
 
 
-def plot_dot_graph(output, verbose=True, to_file="graph.png"):
-    """Render the graph of `output` with Graphviz `dot` into `to_file` (png, svg or pdf).
+class RenderedGraph(type(pathlib.Path())):  # the concrete Path class: subclassable on Python 3.10-3.13
+    """The path of a rendered graph (a `pathlib.Path`); Jupyter shows it inline, as DeZero did.
 
-    Returns the path as a `pathlib.Path`. Without `dot` on PATH the DOT text is written
-    next to `to_file` (suffix `.dot`) and RuntimeError says how to install Graphviz.
+    `_repr_png_` gives a PNG file's bytes and `_repr_svg_` an SVG file's text, so the last
+    line of a notebook cell ``plot_dot_graph(y)`` displays the picture.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gdezero.graph import RenderedGraph
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "g.svg").write_text("<svg/>")
+    >>> picture = RenderedGraph(folder / "g.svg")
+    >>> isinstance(picture, pathlib.Path), picture._repr_svg_(), picture._repr_png_()
+    (True, '<svg/>', None)
+    """
+
+    def _repr_png_(self):
+        return self.read_bytes() if self.suffix.lower() == ".png" and self.is_file() else None
+
+    def _repr_svg_(self):
+        if self.suffix.lower() == ".svg" and self.is_file():
+            return self.read_text(encoding="utf-8")
+        return None
+
+
+def _renderer(fmt, to_file, dot_file):
+    """(program, name) to render `fmt`: `dot` first, then `graphviz-pure`; else RuntimeError."""
+    dot = shutil.which("dot")
+    if dot is not None:
+        return dot, "dot"
+    pure = shutil.which("graphviz-pure")
+    if pure is not None:
+        if fmt in _PURE_FORMATS:
+            return pure, "graphviz-pure"
+        raise RuntimeError(f"cannot render {to_file}: graphviz-pure writes {' and '.join(_PURE_FORMATS)} "
+                           f"but not {fmt}, and Graphviz's `dot` is not on PATH; choose a .png or .svg "
+                           f"file, or {_INSTALL_DOT}. The DOT text was written to {dot_file}")
+    raise RuntimeError(f"cannot render {to_file}: neither Graphviz's `dot` nor `graphviz-pure` is on "
+                       f"PATH; {_INSTALL_PURE}, or {_INSTALL_DOT}. The DOT text was written to {dot_file}")
+
+
+def plot_dot_graph(output, verbose=True, to_file="graph.png", timeout=60.0):
+    """Render the graph of `output` into `to_file` (png, svg, or pdf with `dot`).
+
+    Parameters
+    ----------
+    output : Variable
+        The graph is everything recorded behind it (see `get_dot_graph`).
+    verbose : bool, default True
+        Add shapes and dtypes to the labels.
+    to_file : str or path, default "graph.png"
+        Its suffix picks the format; missing folders are created.
+    timeout : float, default 60
+        Seconds the renderer may take before RuntimeError.
+
+    Returns
+    -------
+    RenderedGraph
+        A `pathlib.Path` to the picture that Jupyter displays inline.
+
+    Raises
+    ------
+    RuntimeError
+        With neither `dot` nor `graphviz-pure` on PATH, for a PDF without `dot`, when the
+        renderer fails or times out. The DOT text is then in `to_file` with suffix `.dot`.
+
+    Notes
+    -----
+    Graphviz's `dot` renders where it is on PATH; otherwise the `graphviz-pure` command
+    (a self-contained port of Graphviz, ``pip install graphviz-pure`` or the `viz` extra).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> import gdezero as gd
+    >>> x = gd.Variable(np.array(1.0), name="x")
+    >>> y = gd.functions.sin(x)
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> picture = gd.graph.plot_dot_graph(y, to_file=folder / "sin.svg")
+    >>> picture.name, "<svg" in picture._repr_svg_()
+    ('sin.svg', True)
     """
     to_file = pathlib.Path(to_file)
     fmt = to_file.suffix[1:].lower()
@@ -102,15 +253,20 @@ def plot_dot_graph(output, verbose=True, to_file="graph.png"):
                          f"got to_file={str(to_file)!r}")
     source = get_dot_graph(output, verbose)
     to_file.parent.mkdir(parents=True, exist_ok=True)
-    dot = shutil.which("dot")
-    if dot is None:
-        dot_file = to_file.with_suffix(".dot")
+    dot_file = to_file.with_suffix(".dot")
+    try:
+        program, name = _renderer(fmt, to_file, dot_file)
+        try:
+            done = subprocess.run([program, f"-T{fmt}", "-o", str(to_file)], input=source.encode("utf-8"),
+                                  capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"`{name} -T{fmt}` did not finish within {timeout} s (pass a larger "
+                               f"timeout= for a big graph). The DOT text was written to {dot_file}") from None
+        if done.returncode != 0:
+            raise RuntimeError(f"`{name} -T{fmt}` failed with status {done.returncode}: "
+                               f"{done.stderr.decode('utf-8', 'replace').strip()}. "
+                               f"The DOT text was written to {dot_file}")
+    except RuntimeError:
         dot_file.write_text(source, encoding="utf-8")
-        raise RuntimeError(f"cannot render {to_file}: the Graphviz `dot` program is not on PATH; "
-                           f"{_INSTALL_GRAPHVIZ}. The DOT text was written to {dot_file}")
-    done = subprocess.run([dot, f"-T{fmt}", "-o", str(to_file)], input=source.encode("utf-8"),
-                          capture_output=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"`dot -T{fmt}` failed with status {done.returncode}: "
-                           f"{done.stderr.decode('utf-8', 'replace').strip()}")
-    return to_file
+        raise
+    return RenderedGraph(to_file)

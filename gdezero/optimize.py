@@ -25,6 +25,9 @@ _CG_MAX_ITER = 1000
 
 @dataclasses.dataclass
 class OptimizeResult:
+    """What `minimize` returns: the point `x`, `fun` and `grad_norm` there, the iteration
+    and function-evaluation counts `nit` and `nfev`, `success` with its `message`, and the
+    iterates in `path`."""
     x: object  # an array on x0's backend and device
     fun: float
     grad_norm: float
@@ -177,15 +180,46 @@ class _Progress:
 
 def minimize(f, x0, method="newton-cg", lr=1e-3, tol=1e-8, max_iter=None, callback=None,
              progress=False, keep_path=True):
-    """Minimise scalar `f` (a Variable -> a scalar Variable) from `x0`.
+    """Minimise a scalar function `f` of one array, starting from `x0`.
 
-    method: 'newton-cg' (truncated Newton on Hessian-vector products, with an Armijo
-    line search; O(n) memory), 'newton' (explicit Hessian and a linear solve, n <= 5000;
-    steepest descent where the Newton step is not a descent direction) or 'gd' (fixed
-    step `lr`). Stops when the gradient norm is <= `tol` or after `max_iter` iterations
-    (default 10,000 for gd, 100 for newton, 1,000 for newton-cg). `callback(x)` runs
-    after every iteration. `path` holds NumPy copies of the iterates, x0 included
-    (empty with keep_path=False, for large n).
+    Parameters
+    ----------
+    f : callable
+        Takes a Variable and returns a scalar Variable, built from gdezero operations.
+    x0 : array or Variable
+        The start; the iterates stay on its backend and device.
+    method : {'newton-cg', 'newton', 'gd'}
+        'newton-cg': truncated Newton on Hessian-vector products with an Armijo line
+        search (O(n) memory); 'newton': explicit Hessian and a linear solve (n <= 5000;
+        steepest descent where the Newton step is not a descent direction); 'gd': fixed
+        steps of `lr`.
+    lr : float
+        The step of 'gd'.
+    tol : float
+        Stop when the gradient norm is at most `tol`.
+    max_iter : int, optional
+        Default 10,000 for 'gd', 100 for 'newton', 1,000 for 'newton-cg'.
+    callback : callable, optional
+        ``callback(x)`` after every iteration.
+    progress : bool
+        Show a tqdm progress bar.
+    keep_path : bool
+        Keep NumPy copies of the iterates (x0 included) in ``path``; False for large n.
+
+    Returns
+    -------
+    OptimizeResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero.functions as F
+    >>> from gdezero.optimize import minimize
+    >>> def rosenbrock(x):
+    ...     return F.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+    >>> res = minimize(rosenbrock, np.array([0.0, 2.0]), method="newton-cg")
+    >>> res.success, np.allclose(res.x, 1.0)
+    (True, True)
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; valid methods are "
@@ -250,11 +284,22 @@ def minimize(f, x0, method="newton-cg", lr=1e-3, tol=1e-8, max_iter=None, callba
 
 
 def scipy_functions(f):
-    """`(fun, jac, hessp)` for `scipy.optimize.minimize(fun, x0, jac=jac, hessp=hessp)`.
+    """``(fun, jac, hessp)`` for ``scipy.optimize.minimize(fun, x0, jac=jac, hessp=hessp)``.
 
     They take NumPy float64 arrays and return a Python float / NumPy float64 arrays. The
     graph of the last point is cached, so `jac` after `fun` at the same x (as SciPy
     calls them) and repeated `hessp` calls at one x do not re-run f.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.optimize
+    >>> import gdezero.functions as F
+    >>> from gdezero.optimize import scipy_functions
+    >>> fun, jac, hessp = scipy_functions(lambda x: F.sum((x - 3.0) ** 2))
+    >>> res = scipy.optimize.minimize(fun, np.zeros(2), jac=jac, hessp=hessp, method="trust-ncg")
+    >>> np.round(res.x, 8)
+    array([3., 3.])
     """
     cache = {}
 

@@ -31,16 +31,16 @@ def test_a_raw_array_operand_is_a_constant_and_gets_no_grad(arr):
     assert_close(x.grad, [3.0, 4.0])
 
 
-def test_seeds_are_ones_and_never_receive_a_grad(arr):
+def test_the_seed_stays_internal_and_y_grad_is_a_plain_variable_of_ones(arr):
     x = Variable(arr(1.0))
     y = x ** 3
     y.backward(create_graph=True)
-    seed = y.grad
-    assert isinstance(seed, Ones)
+    assert type(y.grad) is Variable and y.grad.grad is None
+    assert_close(y.grad, 1.0)
     gx = x.grad
     x.cleargrad()
     gx.backward(create_graph=True)
-    assert seed.grad is None and isinstance(gx.grad, Ones)
+    assert not isinstance(gx.grad, Ones) and not isinstance(x.grad, Ones)
     assert_close(x.grad, 6.0)
 
 

@@ -16,8 +16,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 pytestmark = pytest.mark.skipif(
     os.environ.get("GDEZERO_BACKEND", "numpy") != "numpy",
     reason="the example scripts build NumPy data; they run once, in the numpy backend run")
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
-                               reason="needs the Graphviz `dot` binary (apt-get install graphviz)")
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None and shutil.which("graphviz-pure") is None,
+    reason="needs a graph renderer: Graphviz `dot` or `graphviz-pure` (pip install 'gdezero[viz]')")
 
 
 def run_example(name, out, *flags, expect_status=0):
@@ -97,8 +98,9 @@ def test_tanh_graph_second_derivative_value_and_node_count(tmp_path):
                                                                       abs=1e-15)
     # hand-counted: tanh''(x) is reached through Mul, Mul, Add (the two paths of y*y in
     # tanh' = 1 - y*y) and Mul, RSubConstant, Mul (Tanh's backward) above Tanh: 7 functions;
-    # the ones seed multiplies away and its Neg is constant, so neither is recorded
-    assert fields(stdout, "nodes") == ["16", "(9", "variables,", "7", "functions)"]
+    # the ones seed multiplies away and its Neg is constant, so neither is recorded; the
+    # constants are that -1 (an input of a Mul) and RSubConstant's 1, both drawn grey
+    assert fields(stdout, "nodes") == ["17", "(8", "variables,", "2", "constants,", "7", "functions)"]
     assert_png(tmp_path / "tanh_order2.png")
 
 

@@ -1,4 +1,6 @@
-"""DOT export (gdezero.graph): structure, labels, quoting, rendering, missing `dot`."""
+"""DOT export (gdezero.graph): structure, labels, quoting, constants, rendering with `dot`,
+with `graphviz-pure` or with neither, timeouts, and the notebook display of the result."""
+import pathlib
 import re
 import shutil
 import subprocess
@@ -8,16 +10,23 @@ import pytest
 
 import gdezero as gd
 import gdezero.functions as F
+from gdezero.core import Constant, Ones
+from gdezero.graph import RenderedGraph
 from gdezero.utils import get_dot_graph, plot_dot_graph
 
 pytest.importorskip("graphviz", reason="gdezero.graph needs the graphviz Python package")
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+REAL_WHICH = shutil.which
+needs_dot = pytest.mark.skipif(REAL_WHICH("dot") is None,
                                reason="needs the Graphviz `dot` binary (apt-get install graphviz)")
+needs_pure = pytest.mark.skipif(REAL_WHICH("graphviz-pure") is None,
+                                reason="needs the graphviz-pure command (pip install graphviz-pure)")
+RENDERERS = [pytest.param("dot", marks=needs_dot), pytest.param("graphviz-pure", marks=needs_pure)]
 
-NODE = re.compile(r"^\t(\d+) \[label=(\w*|\"[^\"]*\") (.*)\]$", re.M)
-EDGE = re.compile(r"^\t(\d+) -> (\d+)$", re.M)
+NODE = re.compile(r"^\t(\w+) \[label=(\w*|\"[^\"]*\") (.*)\]$", re.M)
+EDGE = re.compile(r"^\t(\w+) -> (\w+)$", re.M)
+GREY = "color=lightgrey style=filled"
 
 
 def parse(dot):
@@ -90,18 +99,123 @@ def test_leaf_alone_is_one_node(arr):
     assert [label for label, _ in nodes.values()] == ["x"] and edges == []
 
 
-@needs_dot
+# ---------------------------------------------------------------- constants and op names
+def test_small_constant_is_grey_with_its_value_and_feeds_the_function(arr):
+    x = gd.Variable(arr([1.0, 2.0]), name="x")
+    nodes, edges = parse(get_dot_graph(x + arr([0.5, -1.0]), verbose=False))
+    constants = [(label, attrs) for label, attrs in nodes.values() if attrs == GREY]
+    assert constants == [("[ 0.5, -1. ]", GREY)]
+    assert ("[ 0.5, -1. ]", "Add") in edges and ("x", "Add") in edges
+
+
+def test_large_constant_is_grey_with_kind_and_shape_instead_of_values(arr):
+    x = gd.Variable(arr([1.0, 2.0, 3.0, 4.0, 5.0]), name="x")
+    nodes, _ = parse(get_dot_graph(x * arr([1.0, 2.0, 3.0, 4.0, 5.0]), verbose=True))
+    assert [label for label, attrs in nodes.values() if attrs == GREY] == ["constant: (5,) float64"]
+
+
+def test_python_scalar_of_an_op_is_drawn_as_a_grey_constant(arr):
+    x = gd.Variable(arr([1.0, 2.0]), name="x")
+    nodes, edges = parse(get_dot_graph(1 - 2 * x, verbose=False))
+    assert sorted(label for label, attrs in nodes.values() if attrs == GREY) == ["1", "2"]
+    functions = [label for label, attrs in nodes.values() if "shape=box" in attrs]
+    assert len(functions) == 2
+    assert {source for source, _ in edges if source in ("1", "2")} == {"1", "2"}
+
+
+def test_seed_is_a_grey_constant_not_an_orange_input(arr):
+    x = gd.Variable(arr([1.0, 2.0, 3.0]), name="x")
+    y = Ones(arr(1.0)) * x  # a broadcast seed is not multiplied away, so it is a real input
+    nodes, edges = parse(get_dot_graph(y, verbose=False))
+    assert sorted((label, attrs) for label, attrs in nodes.values() if attrs != "color=lightblue "
+                  "shape=box style=filled") == [("", "color=orange style=filled"), ("1", GREY),
+                                                ("x", "color=orange style=filled")]
+    assert ("1", "Mul") in edges
+
+
+def test_large_seed_is_labelled_ones(arr):
+    x = gd.Variable(arr([[1.0, 2.0, 3.0, 4.0, 5.0]]), name="x")
+    y = Ones(arr([1.0, 1.0, 1.0, 1.0, 1.0])) * x
+    nodes, _ = parse(get_dot_graph(y, verbose=False))
+    assert [label for label, attrs in nodes.values() if attrs == GREY] == ["ones"]
+
+
+def test_named_constant_keeps_its_name_beside_the_value(arr):
+    c = Constant(arr(3.0), name="c")
+    nodes, _ = parse(get_dot_graph(gd.Variable(arr(1.0)) * c, verbose=False))
+    assert [label for label, attrs in nodes.values() if attrs == GREY] == ["c: 3"]
+
+
+class Twice(gd.Function):
+    """An internal specialisation that displays as the op a user wrote."""
+    label = "Mul"
+
+    def forward(self, x):
+        return x * 2
+
+    def backward(self, gy):
+        return gy * 2
+
+
+class Awkward(gd.Function):
+    label = 'my "op" <b>\\n</b>'
+
+    def forward(self, x):
+        return x
+
+    def backward(self, gy):
+        return gy
+
+
+def test_function_node_shows_the_class_label_when_it_has_one(arr):
+    nodes, _ = parse(get_dot_graph(Twice()(gd.Variable(arr(1.0), name="x")), verbose=False))
+    assert sorted(label for label, _ in nodes.values()) == ["", "Mul", "x"]
+
+
+def test_function_node_without_label_shows_its_class_name(arr):
+    nodes, _ = parse(get_dot_graph(F.sin(gd.Variable(arr(1.0), name="x")), verbose=False))
+    assert "Sin" in {label for label, _ in nodes.values()}
+
+
+# ---------------------------------------------------------------- quoting, checked by a renderer
+def rendered_texts(renderer, dot):
+    done = subprocess.run([REAL_WHICH(renderer), "-Tsvg"], input=dot.encode("utf-8"), capture_output=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
+    return [t.text for t in ET.fromstring(done.stdout).iter("{http://www.w3.org/2000/svg}text")]
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
 @pytest.mark.parametrize("name", [
     'say "hi"', "a\\b", "ends with \\", "two\nlines", "<b>html</b>", "x > 0 < 1", "{set}",
     "naïve ∂y/∂x", "graph",
 ])
-def test_awkward_names_give_dot_that_graphviz_renders_verbatim(arr, name):
+def test_awkward_names_give_dot_that_graphviz_renders_verbatim(arr, name, renderer):
     y = F.sin(gd.Variable(arr(1.0), name=name))
-    done = subprocess.run(["dot", "-Tsvg"], input=get_dot_graph(y, verbose=False).encode("utf-8"),
-                          capture_output=True)
-    assert done.returncode == 0, done.stderr.decode()
-    texts = [t.text for t in ET.fromstring(done.stdout).iter("{http://www.w3.org/2000/svg}text")]
+    texts = rendered_texts(renderer, get_dot_graph(y, verbose=False))
     assert "\n".join(t for t in texts if t != "Sin") == name
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_function_names_are_escaped_like_variable_names(arr, renderer):
+    y = Awkward()(gd.Variable(arr(1.0), name="x"))
+    y.name = "y"
+    texts = rendered_texts(renderer, get_dot_graph(y, verbose=False))
+    assert sorted(texts) == sorted(["x", "y", Awkward.label])
+
+
+# ---------------------------------------------------------------- rendering: dot, graphviz-pure, neither
+def only(monkeypatch, **programs):
+    """shutil.which finds exactly `programs` (name -> path or None), as on a machine without the rest."""
+    monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: programs.get(name))
+
+
+def fake_program(tmp_path, name, script):
+    path = tmp_path / "bin" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("#!/bin/sh\n" + script + "\n")
+    path.chmod(0o755)
+    return str(path)
 
 
 @needs_dot
@@ -118,13 +232,83 @@ def test_plot_dot_graph_takes_the_format_from_the_suffix(small_graph, tmp_path):
     assert plot_dot_graph(small_graph, to_file=tmp_path / "g.pdf").read_bytes()[:5] == b"%PDF-"
 
 
-def test_plot_dot_graph_without_dot_leaves_dot_file_and_says_how_to_install(
+def test_dot_is_preferred_when_both_renderers_exist(small_graph, tmp_path, monkeypatch):
+    dot = fake_program(tmp_path, "dot", 'printf "drawn by dot $1" > "$3"')
+    pure = fake_program(tmp_path, "graphviz-pure", 'printf "drawn by pure $1" > "$3"')
+    only(monkeypatch, dot=dot, **{"graphviz-pure": pure})
+    path = plot_dot_graph(small_graph, to_file=tmp_path / "graph.svg")
+    assert path.read_text() == "drawn by dot -Tsvg"
+
+
+@needs_pure
+@pytest.mark.parametrize("suffix, signature", [(".png", PNG_SIGNATURE), (".svg", b"<?xml")])
+def test_only_graphviz_pure_renders_png_and_svg(small_graph, tmp_path, monkeypatch, suffix, signature):
+    only(monkeypatch, **{"graphviz-pure": REAL_WHICH("graphviz-pure")})
+    path = plot_dot_graph(small_graph, to_file=tmp_path / ("graph" + suffix))
+    assert path.read_bytes().startswith(signature)
+    assert not (tmp_path / "graph.dot").exists()
+
+
+@needs_pure
+def test_only_graphviz_pure_draws_every_label(small_graph, tmp_path, monkeypatch):
+    only(monkeypatch, **{"graphviz-pure": REAL_WHICH("graphviz-pure")})
+    svg = plot_dot_graph(small_graph, verbose=False, to_file=tmp_path / "graph.svg")
+    texts = [t.text for t in ET.parse(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert sorted(texts) == ["Add", "Mul", "Sin", "a", "b", "x0", "x1", "y"]
+
+
+def test_pdf_with_only_graphviz_pure_is_a_clear_error_and_keeps_the_dot_file(
         small_graph, tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+    only(monkeypatch, **{"graphviz-pure": fake_program(tmp_path, "graphviz-pure", "exit 0")})
+    with pytest.raises(RuntimeError, match=r"graphviz-pure writes png and svg but not pdf.*apt-get install"):
+        plot_dot_graph(small_graph, to_file=tmp_path / "graph.pdf")
+    assert (tmp_path / "graph.dot").read_text(encoding="utf-8") == get_dot_graph(small_graph)
+    assert not (tmp_path / "graph.pdf").exists()
+
+
+def test_without_any_renderer_leaves_dot_file_and_names_both_installs(small_graph, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # the real lookup, on a PATH with nothing
+    with pytest.raises(RuntimeError) as error:
         plot_dot_graph(small_graph, to_file=tmp_path / "graph.png")
+    assert "pip install graphviz-pure" in str(error.value)
+    assert "apt-get install graphviz" in str(error.value)
+    assert str(tmp_path / "graph.dot") in str(error.value)
     assert (tmp_path / "graph.dot").read_text(encoding="utf-8") == get_dot_graph(small_graph)
     assert not (tmp_path / "graph.png").exists()
+
+
+def test_a_renderer_that_hangs_is_stopped_by_the_timeout(small_graph, tmp_path, monkeypatch):
+    only(monkeypatch, dot=fake_program(tmp_path, "dot", "exec sleep 30"))
+    with pytest.raises(RuntimeError, match=r"did not finish within 0.5 s.*timeout="):
+        plot_dot_graph(small_graph, to_file=tmp_path / "graph.png", timeout=0.5)
+    assert (tmp_path / "graph.dot").exists()
+
+
+def test_a_failing_renderer_is_an_error_with_its_message(small_graph, tmp_path, monkeypatch):
+    only(monkeypatch, dot=fake_program(tmp_path, "dot", 'echo "syntax error in line 1" >&2; exit 3'))
+    with pytest.raises(RuntimeError, match=r"`dot -Tpng` failed with status 3: syntax error in line 1"):
+        plot_dot_graph(small_graph, to_file=tmp_path / "graph.png")
+    assert (tmp_path / "graph.dot").exists()
+
+
+# ---------------------------------------------------------------- notebook display
+def test_result_is_a_path_that_shows_a_png_inline(small_graph, tmp_path, monkeypatch):
+    only(monkeypatch, dot=fake_program(tmp_path, "dot", 'printf "\\211PNG fake" > "$3"'))
+    path = plot_dot_graph(small_graph, to_file=tmp_path / "graph.png")
+    assert isinstance(path, pathlib.Path) and isinstance(path, RenderedGraph)
+    assert path._repr_png_() == b"\x89PNG fake"
+    assert path._repr_svg_() is None
+
+
+def test_result_is_a_path_that_shows_an_svg_inline(small_graph, tmp_path, monkeypatch):
+    only(monkeypatch, dot=fake_program(tmp_path, "dot", 'printf "<svg>drawn</svg>" > "$3"'))
+    path = plot_dot_graph(small_graph, to_file=tmp_path / "graph.svg")
+    assert path._repr_svg_() == "<svg>drawn</svg>"
+    assert path._repr_png_() is None
+
+
+def test_a_rendered_graph_that_was_deleted_shows_nothing(tmp_path):
+    assert RenderedGraph(tmp_path / "gone.png")._repr_png_() is None
 
 
 def test_plot_dot_graph_rejects_unknown_format(small_graph, tmp_path):

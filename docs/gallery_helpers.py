@@ -1,0 +1,129 @@
+"""What the docs build generates and how sphinx-gallery runs the example scripts.
+
+The examples are command-line scripts (argparse: --out, --quick, --device) that write their
+figures, Matplotlib and Graphviz alike, into --out. The gallery runs each one with its own
+--out folder and shows every picture that appears there (`scrape_figures`).
+"""
+import pathlib
+import re
+import shutil
+
+from sphinx_gallery.scrapers import figure_rst
+
+import gdezero
+import gdezero.functions
+import gdezero.graph
+import gdezero.optimize
+import gdezero.utils
+
+DOCS = pathlib.Path(__file__).resolve().parent
+OUT = DOCS / "_build" / "example_out"
+GENERATED = DOCS / "_generated"
+# heavy at full size (minutes on two cores): the gallery runs them with --quick
+QUICK = {"rosenbrock_large.py", "rosenbrock_newton_cg.py", "rosenbrock_dask.py"}
+IMAGE_SUFFIXES = (".png", ".svg")
+
+# The public API (DESIGN.md, "Public API"): (module, names); names missing from this
+# checkout are left out, so the page follows the code.
+TOP_LEVEL = ["Variable", "Parameter", "Function", "Config", "using_config", "no_grad",
+             "as_array", "as_variable", "get_array_module", "gpu_available",
+             "grad", "hvp", "hessian", "jacobian", "jvp", "taylor", "derivatives"]
+UTILS = ["numerical_grad", "gradient_check", "gradgradcheck", "array_equal", "array_allclose"]
+GRAPH = ["get_dot_graph", "plot_dot_graph", "RenderedGraph"]
+OPTIMIZE = ["minimize", "scipy_functions", "OptimizeResult"]
+
+
+def public_api():
+    """{module name: [public names it documents]}, in the order of the API page."""
+    modules = {"gdezero": (gdezero, TOP_LEVEL),
+               "gdezero.functions": (gdezero.functions, list(gdezero.functions.__all__)),
+               "gdezero.utils": (gdezero.utils, UTILS),
+               "gdezero.graph": (gdezero.graph, GRAPH),
+               "gdezero.optimize": (gdezero.optimize, OPTIMIZE)}
+    return {name: [n for n in names if callable(getattr(module, n, None))]
+            for name, (module, names) in modules.items()}
+
+
+def example_argv(gallery_conf, script_vars):
+    """Command-line flags for one example: its own --out folder, --quick where heavy."""
+    script = pathlib.Path(script_vars["src_file"])
+    flags = ["--out", str(OUT / script.stem)]
+    return flags + ["--quick"] if script.name in QUICK else flags
+
+
+_shown = set()
+
+
+def scrape_figures(block, block_vars, gallery_conf):
+    """Every picture an example wrote into --out since the last code block, in name order."""
+    pictures = sorted(p for p in OUT.rglob("*") if p.suffix in IMAGE_SUFFIXES and p not in _shown)
+    targets = []
+    for picture in pictures:
+        _shown.add(picture)
+        target = pathlib.Path(next(block_vars["image_path_iterator"])).with_suffix(picture.suffix)
+        shutil.copyfile(picture, target)
+        targets.append(target)
+    return figure_rst(targets, gallery_conf["src_dir"]) if targets else ""
+
+
+def _markdown_table_to_rst(lines):
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]
+    rows = [rows[0]] + rows[2:]  # drop the |---| rule
+    out = [".. list-table::", "   :header-rows: 1", ""]
+    for row in rows:
+        for i, cell in enumerate(row):
+            cell = re.sub(r"`([^`]+)`", r"``\1``", cell) or " "
+            out.append(("   * - " if i == 0 else "     - ") + cell)
+    return out
+
+
+def _benchmark_page(root):
+    """benchmarks/RESULTS.md's measurement paragraph and first table, as reST."""
+    text = (root / "benchmarks" / "RESULTS.md").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(text) if line.startswith("|"))
+    end = next((i for i in range(start, len(text)) if not text[i].startswith("|")), len(text))
+    para_start = max(i for i in range(start) if text[i].startswith("Measured"))
+    paragraph = " ".join(text[para_start:start]).strip()
+    after = []
+    for line in text[end + 1:]:
+        if not line.strip():
+            break
+        after.append(line)
+    convert = lambda s: re.sub(r"`([^`]+)`", r"``\1``", s)  # noqa: E731
+    return "\n".join([convert(paragraph), "", *_markdown_table_to_rst(text[start:end]), "",
+                      convert(" ".join(after)), ""])
+
+
+API_SECTIONS = {
+    "gdezero": ("Top level: variables, functions, grad mode, differentiation", ""),
+    "gdezero.functions": ("``gdezero.functions`` (``F``): differentiable operations",
+                          "Each one is differentiable to any order: its backward is built from these "
+                          "operations."),
+    "gdezero.utils": ("``gdezero.utils``: numerical checks and comparisons",
+                      "``gdezero.utils`` also re-exports :func:`~gdezero.graph.get_dot_graph` and "
+                      ":func:`~gdezero.graph.plot_dot_graph`, as DeZero did."),
+    "gdezero.graph": ("``gdezero.graph``: computational graphs", ""),
+    "gdezero.optimize": ("``gdezero.optimize``: minimisation", ""),
+}
+
+
+def _api_page():
+    lines = ["API reference", "=============", "",
+             "Every public name, with its docstring. ``import gdezero as gd`` gives the top-level names "
+             "and the submodules ``gd.functions`` (usually imported as ``F``), ``gd.utils``, "
+             "``gd.graph`` and ``gd.optimize``, which load on first use.", ""]
+    for module, names in public_api().items():
+        title, intro = API_SECTIONS[module]
+        lines += [title, "-" * len(title), ""] + ([intro, ""] if intro else [])
+        lines += [f".. currentmodule:: {module}", "", ".. autosummary::", "   :toctree: generated",
+                  "   :nosignatures:", ""] + [f"   {name}" for name in names] + [""]
+    return "\n".join(lines)
+
+
+def prepare(root, docs):
+    """Fresh example output, and the generated reST: the API page and the benchmark table."""
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    GENERATED.mkdir(exist_ok=True)
+    (GENERATED / "benchmark_table.rst").write_text(_benchmark_page(root), encoding="utf-8")
+    (docs / "api.rst").write_text(_api_page(), encoding="utf-8")

@@ -1,0 +1,40 @@
+"""The op layer: every differentiable op, one class each, grouped by family. Importing it
+binds the operators and differentiable methods onto Variable (the engine in core.py
+knows no op)."""
+from gdezero.core import Variable
+from gdezero.ops import arithmetic, elementwise, linalg, losses, reductions, shapes
+
+
+def _reshape(self, *shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return shapes.reshape(self, shape)
+
+
+def _transpose(self, *axes):
+    if len(axes) == 0:
+        axes = None
+    elif len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+        axes = axes[0]
+    return shapes.transpose(self, axes)
+
+
+def _bind():
+    v = Variable
+    v.__add__ = v.__radd__ = arithmetic.add
+    v.__sub__, v.__rsub__ = arithmetic.sub, arithmetic.rsub
+    v.__mul__ = v.__rmul__ = arithmetic.mul
+    v.__truediv__, v.__rtruediv__ = arithmetic.div, arithmetic.rdiv
+    v.__neg__ = arithmetic.neg
+    v.__pow__, v.__rpow__ = arithmetic.pow, arithmetic.rpow
+    v.__matmul__ = v.matmul = linalg.matmul
+    v.__rmatmul__ = lambda self, other: linalg.matmul(other, self)
+    v.__getitem__ = shapes.get_item
+    v.reshape, v.transpose = _reshape, _transpose
+    v.T = property(shapes.transpose)
+    v.sum_to = shapes.sum_to  # the engine sums broadcast gradients back with it
+    v.sum, v.max, v.min = reductions.sum, reductions.max, reductions.min
+
+
+_bind()
+__all__ = ["arithmetic", "elementwise", "linalg", "losses", "reductions", "shapes"]

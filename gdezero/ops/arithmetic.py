@@ -1,0 +1,229 @@
+"""Arithmetic: + - * / ** and negation, with broadcasting (the engine sums gradients back
+to each input's shape). Ops with a Python-scalar constant keep the scalar unconverted: it
+never promotes the dtype (float32 stays float32) and costs no gradient."""
+import math
+
+from gdezero.core import Function, Ones, Variable, _is_recording
+
+_SCALARS = (int, float)
+
+
+class Add(Function):
+    def forward(self, x0, x1):
+        return x0 + x1
+
+    def backward(self, gy):
+        return gy, gy
+
+
+class Sub(Function):
+    def forward(self, x0, x1):
+        return x0 - x1
+
+    def backward(self, gy):
+        return gy, -gy if self.needs_grad[1] else None
+
+
+class Mul(Function):
+    def forward(self, x0, x1):
+        return x0 * x1
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        need0, need1 = self.needs_grad
+        return gy * x1 if need0 else None, gy * x0 if need1 else None
+
+
+class Div(Function):
+    def forward(self, x0, x1):
+        return x0 / x1
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        gx0 = gy / x1
+        return gx0 if self.needs_grad[0] else None, -gx0 * x0 / x1 if self.needs_grad[1] else None
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class ScaledMul(Function):  # x0 * x1 * c for one shape, c a Python scalar: the backward of x ** c
+    label = "Mul"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x0, x1):
+        y = x0 * x1
+        y *= self.c  # in place: y is the fresh product, aliased by no one (one temporary less)
+        return y
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        need0, need1 = self.needs_grad
+        return (ScaledMul(self.c)(gy, x1) if need0 else None,
+                ScaledMul(self.c)(gy, x0) if need1 else None)
+
+
+class AddConstant(Function):  # x + c
+    label = "Add"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x + self.c
+
+    def backward(self, gy):
+        return gy
+
+
+class MulConstant(Function):  # x * c
+    label = "Mul"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x * self.c
+
+    def backward(self, gy):
+        return gy * self.c
+
+
+class RSubConstant(Function):  # c - x
+    label = "Sub"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c - x
+
+    def backward(self, gy):
+        return -gy
+
+
+class DivConstant(Function):  # x / c
+    label = "Div"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x / self.c
+
+    def backward(self, gy):
+        return gy / self.c
+
+
+class RDivConstant(Function):  # c / x
+    label = "Div"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c / x
+
+    def backward(self, gy):
+        x, = self.inputs
+        return gy * (-self.c) / (x * x)
+
+
+class Pow(Function):  # x ** c, c a Python scalar
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x ** self.c
+
+    def backward(self, gy):
+        x, = self.inputs
+        c = self.c
+        if c == 0:
+            return gy * 0
+        if c == 1:
+            return gy
+        return ScaledMul(c)(gy, x if c == 2 else x ** (c - 1))
+
+
+class RPow(Function):  # c ** x, c a positive Python scalar
+    label = "Pow"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c ** x
+
+    def backward(self, gy):
+        x, = self.inputs
+        return gy * rpow(x, self.c) * math.log(self.c)
+
+
+def add(x0, x1):
+    if isinstance(x1, _SCALARS):
+        return AddConstant(x1)(x0)
+    return Add()(x0, x1)
+
+
+def sub(x0, x1):
+    if isinstance(x1, _SCALARS):
+        return AddConstant(-x1)(x0)  # x - c == x + (-c) exactly in IEEE arithmetic
+    return Sub()(x0, x1)
+
+
+def rsub(x0, x1):
+    if isinstance(x1, _SCALARS):
+        return RSubConstant(x1)(x0)
+    return Sub()(x1, x0)
+
+
+def mul(x0, x1):
+    if isinstance(x1, _SCALARS):
+        return MulConstant(x1)(x0)
+    # A seed of ones times a recorded v is v (see core.Ones): no op, no node.
+    if (type(x1) is Ones or type(x0) is Ones) and _is_recording():
+        one, other = (x1, x0) if type(x1) is Ones else (x0, x1)
+        if (isinstance(other, Variable) and other.creator is not None
+                and other.data.shape == one.data.shape and other.data.dtype == one.data.dtype):
+            return other
+    return Mul()(x0, x1)
+
+
+def div(x0, x1):
+    if isinstance(x1, _SCALARS):
+        return DivConstant(x1)(x0)
+    return Div()(x0, x1)
+
+
+def rdiv(x0, x1):
+    if isinstance(x1, _SCALARS):
+        return RDivConstant(x1)(x0)
+    return Div()(x1, x0)
+
+
+def neg(x):
+    return Neg()(x)
+
+
+def pow(x, c):
+    if not isinstance(c, _SCALARS) or isinstance(c, bool):
+        raise TypeError(
+            f"the exponent of ** must be a Python int or float constant, got "
+            f"{type(c).__name__}; for a variable exponent use F.exp(c * F.log(x))")
+    return Pow(c)(x)
+
+
+def rpow(x, c):
+    if not isinstance(c, _SCALARS) or isinstance(c, bool) or c <= 0:
+        raise TypeError(
+            f"c ** Variable needs a positive Python int or float base, got {c!r}; "
+            f"for other bases use F.exp(x * F.log(c))")
+    return RPow(c)(x)

@@ -1,0 +1,166 @@
+"""Shape ops: reshape, transpose, broadcast_to / sum_to, indexing, stack, expand_dims, flatten."""
+from gdezero import backend
+from gdezero.backend import namespace_of_type as _xp
+from gdezero.core import Function, Variable, as_variable
+
+
+class Reshape(Function):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return _xp(x).reshape(x, self.shape)
+
+    def backward(self, gy):
+        return reshape(gy, self.inputs[0].shape)
+
+
+class Transpose(Function):
+    def __init__(self, axes):
+        self.axes = axes  # a full permutation of the input's axes
+
+    def forward(self, x):
+        return _xp(x).permute_dims(x, self.axes)
+
+    def backward(self, gy):
+        inverse = [0] * len(self.axes)  # the permutation that undoes axes, in one pass
+        for i, a in enumerate(self.axes):
+            inverse[a] = i
+        return transpose(gy, inverse)
+
+
+class BroadcastTo(Function):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return _xp(x).broadcast_to(x, self.shape)
+
+    def backward(self, gy):
+        return sum_to(gy, self.inputs[0].shape)
+
+
+class SumTo(Function):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        lead = x.ndim - len(self.shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1)
+        xp = _xp(x)
+        y = xp.sum(x, axis=axes, keepdims=True) if axes else x
+        return xp.reshape(y, self.shape) if lead else y
+
+    def backward(self, gy):
+        return broadcast_to(gy, self.inputs[0].shape)
+
+
+class GetItem(Function):
+    def __init__(self, slices):
+        self.slices = slices
+
+    def forward(self, x):
+        return x[self.slices]
+
+    def backward(self, gy):
+        return GetItemGrad(self.slices, self.inputs[0].shape)(gy)
+
+
+class GetItemGrad(Function):
+    def __init__(self, slices, in_shape):
+        self.slices, self.in_shape = slices, in_shape
+
+    def forward(self, gy):
+        xp = _xp(gy)
+        gx = xp.zeros(self.in_shape, dtype=gy.dtype, device=backend.device_of(gy))
+        if _has_array_index(self.slices):  # repeated indices must add up
+            return backend.scatter_add(xp, gx, self.slices, gy)
+        key = self.slices
+        if isinstance(key, tuple) and None in key:  # setitem takes no newaxis: drop it from both
+            key = tuple(s for s in key if s is not None)
+            gy = xp.reshape(gy, gx[key].shape)
+        gx[key] = gy
+        return gx
+
+    def backward(self, ggx):
+        return get_item(ggx, self.slices)
+
+
+def _has_array_index(slices):
+    items = slices if isinstance(slices, tuple) else (slices,)
+    return any(not isinstance(s, (int, slice, type(None), type(Ellipsis))) for s in items)
+
+
+def _normalize_index(slices, x):
+    """Variables in an index become their data, lists integer arrays on x's device; an index
+    array of another backend or device is the same clear error as for any operand."""
+    def one(s):
+        if isinstance(s, Variable):
+            s = s.data
+        elif isinstance(s, list):
+            return x.xp.asarray(s, device=x.device)
+        if backend.is_array(s):
+            backend.get_array_module(x.data, s)
+        return s
+    return tuple(one(s) for s in slices) if isinstance(slices, tuple) else one(slices)
+
+
+class Stack(Function):
+    def forward(self, *xs):
+        return _xp(xs[0]).stack(xs, axis=0)
+
+    def backward(self, gy):
+        return tuple(get_item(gy, (i, Ellipsis)) for i in range(len(self.inputs)))
+
+
+def stack(xs):
+    """Stack Variables of one shape along a new first axis."""
+    return Stack()(*xs)
+
+
+def reshape(x, shape):
+    shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    x = as_variable(x)
+    if x.shape == shape:
+        return x
+    return Reshape(shape)(x)
+
+
+def transpose(x, axes=None):
+    x = as_variable(x)
+    ndim = x.ndim
+    axes = tuple(range(ndim))[::-1] if axes is None else tuple(a % ndim for a in axes)
+    return Transpose(axes)(x)
+
+
+def broadcast_to(x, shape):
+    x = as_variable(x)
+    if x.shape == tuple(shape):
+        return x
+    return BroadcastTo(tuple(shape))(x)
+
+
+def sum_to(x, shape):
+    x = as_variable(x)
+    if x.shape == tuple(shape):
+        return x
+    return SumTo(tuple(shape))(x)
+
+
+def get_item(x, slices):
+    x = as_variable(x)
+    return GetItem(_normalize_index(slices, x))(x)
+
+
+def expand_dims(x, axis):
+    x = as_variable(x)
+    shape = list(x.shape)
+    shape.insert(axis if axis >= 0 else len(shape) + 1 + axis, 1)
+    return reshape(x, tuple(shape))
+
+
+def flatten(x):
+    """(N, ...) -> (N, -1), as in DeZero."""
+    x = as_variable(x)
+    return reshape(x, (x.shape[0], -1))
