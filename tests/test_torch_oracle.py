@@ -31,6 +31,9 @@ def positive(*shape):
 CONSTANT = normal(2, 3)  # a raw array operand: a constant, no gradient
 INDEX = (np.array([0, 1, 1, 0]), np.array([2, 0, 2, 2]))  # repeated pairs must add up
 LABELS = np.array([2, 0, 1, 2])
+MASK = np.array([[True, False, True], [False, False, True]])
+POSITIVE = positive(2, 3)
+WITH_ZEROS = np.array([[0.0, 1.5, -2.0, 0.5], [0.7, 0.0, 1.1, 0.0], [1.2, -0.3, 0.8, 2.0]])
 
 
 def _same(f):
@@ -142,6 +145,62 @@ CASES = {
                            [normal(4, 3), normal(4, 3)]),
     "softmax_cross_entropy": (lambda x: F.softmax_cross_entropy(x, x.xp.asarray(LABELS)),
                               lambda t: TF.cross_entropy(t, torch.from_numpy(LABELS)), [normal(4, 3)]),
+    # ------------------------------------------------------------------ issue 13's functions
+    "log1p": (F.log1p, torch.log1p, [uniform(-0.6, 2.0, 2, 3)]),
+    "expm1": (F.expm1, torch.expm1, [normal(2, 3)]),
+    "sinh": (F.sinh, torch.sinh, [normal(2, 3)]),
+    "cosh": (F.cosh, torch.cosh, [normal(2, 3)]),
+    "arctan": (F.arctan, torch.atan, [normal(2, 3) * 2]),
+    "abs": (lambda x: F.abs(x) * x, lambda t: torch.abs(t) * t, [normal(2, 3)]),
+    # threshold=1000: torch's own switch to x above 20 would differ from log(1 + e^x) by e^-20
+    "softplus": (F.softplus, lambda t: TF.softplus(t, threshold=1000.0), [normal(2, 3) * 5]),
+    "softplus_extreme": (F.softplus, lambda t: TF.softplus(t, threshold=1000.0),
+                         [np.array([-800.0, -40.0, 35.0, 700.0])]),
+    "maximum": (F.maximum, torch.maximum, [normal(2, 3), normal(3)]),
+    "maximum_scalar": (lambda x: F.maximum(x, 0.3) ** 2,
+                       lambda t: torch.maximum(t, torch.tensor(0.3, dtype=t.dtype)) ** 2, [normal(2, 3)]),
+    "minimum": (lambda a, b: F.minimum(a * a, F.sin(b)), lambda a, b: torch.minimum(a * a, torch.sin(b)),
+                [normal(2, 1), normal(1, 3)]),
+    "minimum_scalar_first": (lambda x: F.minimum(0.2, x) * x,
+                             lambda t: torch.minimum(torch.tensor(0.2, dtype=t.dtype), t) * t,
+                             [normal(2, 3)]),
+    "where": (lambda a, b: F.where(a > 0, a * b, b ** 2), lambda a, b: torch.where(a > 0, a * b, b ** 2),
+              [normal(2, 3), normal(2, 3)]),
+    "where_leaky": (lambda x: F.where(x > 0, x, 0.01 * x) ** 3,
+                    lambda t: torch.where(t > 0, t, 0.01 * t) ** 3, [normal(2, 3)]),
+    "where_broadcast": (lambda a, b: F.where(a.xp.asarray(MASK), F.exp(a), b * b),
+                        lambda a, b: torch.where(torch.from_numpy(MASK), torch.exp(a), b * b),
+                        [normal(3), normal(2, 1)]),
+    "where_scalar": (lambda x: F.where(x < 0.5, 0.0, x ** 3),
+                     lambda t: torch.where(t < 0.5, 0.0, t ** 3), [normal(2, 3)]),
+    "concatenate": (lambda x, y: F.concatenate([x, y * y, F.sin(x)], axis=1),
+                    lambda x, y: torch.cat([x, y * y, torch.sin(x)], 1), [normal(2, 3), normal(2, 2)]),
+    "concatenate_axis0": (lambda x, y: F.concatenate((x ** 3, y)), lambda x, y: torch.cat((x ** 3, y)),
+                          [normal(1, 3), normal(4, 3)]),
+    "concatenate_negative_axis": (lambda x: F.concatenate([x, x * x], axis=-1) ** 2,
+                                  lambda t: torch.cat([t, t * t], -1) ** 2, [normal(2, 2, 3)]),
+    "prod": (F.prod, torch.prod, [normal(2, 3)]),
+    "prod_axis_keepdims": (lambda x: F.prod(x, axis=1, keepdims=True),
+                           lambda t: torch.prod(t, 1, keepdim=True), [normal(3, 5)]),
+    "prod_axes": (lambda x: F.prod(x, axis=(0, 2)), lambda t: t.prod(2).prod(0),
+                  [uniform(0.5, 1.5, 2, 3, 4)]),
+    "prod_with_zeros": (lambda x: F.prod(x * 1.0, axis=1),
+                        lambda t: t[:, 0] * t[:, 1] * t[:, 2] * t[:, 3], [WITH_ZEROS]),
+    "cumsum": (lambda x: F.cumsum(x ** 3, axis=1), lambda t: torch.cumsum(t ** 3, 1), [normal(2, 4)]),
+    "cumsum_axis0": (lambda x: F.cumsum(F.sin(x), 0) ** 2, lambda t: torch.cumsum(torch.sin(t), 0) ** 2,
+                     [normal(3, 2)]),
+    "logsumexp": (F.logsumexp, lambda t: torch.logsumexp(t, (0, 1)), [normal(2, 3)]),
+    "logsumexp_axis_keepdims": (lambda x: F.logsumexp(x, axis=1, keepdims=True),
+                                lambda t: torch.logsumexp(t, 1, keepdim=True), [normal(3, 4) * 300]),
+    "norm": (F.norm, torch.linalg.vector_norm, [normal(2, 3)]),
+    "norm_axis": (lambda x: F.norm(x, axis=1, keepdims=True) ** 3,
+                  lambda t: torch.linalg.vector_norm(t, dim=1, keepdim=True) ** 3, [normal(3, 4)]),
+    "norm_axes": (lambda x: F.norm(x, axis=(0, 2)), lambda t: torch.linalg.vector_norm(t, dim=(0, 2)),
+                  [normal(2, 3, 4)]),
+    "pow_variable_exponent": (*_same(lambda x, y: x ** y), [positive(2, 3), normal(2, 3)]),
+    "pow_variable_broadcast": (*_same(lambda x, y: (x ** y) * y), [positive(2, 3), normal(3)]),
+    "pow_array_base": (lambda y: F.pow(y.xp.asarray(POSITIVE), y),
+                       lambda t: torch.pow(torch.from_numpy(POSITIVE), t), [normal(2, 3)]),
 }
 
 ORDERS = {"value": 0, "1st": 1, "2nd": 2, "3rd": 3}
