@@ -30,7 +30,9 @@ def _comparison(op):
             other = other.data
         elif backend.is_array(other):
             backend.get_array_module(self.data, other)  # one clear error for mixed backends
-        return backend.as_output(op(self.data, other))
+        mask = op(self.data, other)
+        normalise = backend.OUTPUT_NORMALISERS.get(type(mask))  # NumPy's 0-d result is a scalar
+        return mask if normalise is None else normalise(mask)
     compare.__name__ = f"__{op.__name__}__"
     return compare
 
