@@ -277,30 +277,27 @@ def _shares(f, greater):
             xp.astype(wins_b, f.inputs[1].dtype) + half)
 
 
-class Maximum(Function):
-    """Elementwise max(a, b) with broadcasting. NaN propagates; at ties the gradient is
-    split 0.5 / 0.5 between a and b, as in PyTorch."""
+class _Select(Function):
+    """maximum / minimum of two broadcasting inputs. NaN propagates; at ties the gradient
+    is split 0.5 / 0.5 between a and b, as in PyTorch."""
+    greater = True
 
+    def backward(self, gy):
+        share_a, share_b = _shares(self, self.greater)
+        need_a, need_b = self.needs_grad
+        return gy * Constant(share_a) if need_a else None, gy * Constant(share_b) if need_b else None
+
+
+class Maximum(_Select):
     def forward(self, a, b):
         return _xp(a).maximum(a, b)
 
-    def backward(self, gy):
-        share_a, share_b = _shares(self, greater=True)
-        need_a, need_b = self.needs_grad
-        return gy * Constant(share_a) if need_a else None, gy * Constant(share_b) if need_b else None
 
-
-class Minimum(Function):
-    """Elementwise min(a, b) with broadcasting. NaN propagates; at ties the gradient is
-    split 0.5 / 0.5 between a and b, as in PyTorch."""
+class Minimum(_Select):
+    greater = False
 
     def forward(self, a, b):
         return _xp(a).minimum(a, b)
-
-    def backward(self, gy):
-        share_a, share_b = _shares(self, greater=False)
-        need_a, need_b = self.needs_grad
-        return gy * Constant(share_a) if need_a else None, gy * Constant(share_b) if need_b else None
 
 
 class Where(Function):
