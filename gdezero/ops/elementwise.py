@@ -266,38 +266,43 @@ class Softplus(Function):
         return gy * exp(self.inputs[0] - _output(self))
 
 
-def _shares(f, greater):
-    """The gradient's split between the inputs of maximum (greater) or minimum: 1 to the
+def _shares(f):
+    """The gradient's split between the inputs of maximum (f.greater) or minimum: 1 to the
     selected one, 0.5 / 0.5 at ties (as PyTorch), 0 to both where either is NaN."""
     a, b = (x.data for x in f.inputs)
     xp = _xp(a)
-    wins_a, wins_b = (a > b, b > a) if greater else (a < b, b < a)
+    wins_a, wins_b = (a > b, b > a) if f.greater else (a < b, b < a)
     half = xp.astype(a == b, f.inputs[0].dtype) * 0.5
     return (xp.astype(wins_a, f.inputs[0].dtype) + half,
             xp.astype(wins_b, f.inputs[1].dtype) + half)
 
 
-class _Select(Function):
-    """maximum / minimum of two broadcasting inputs. NaN propagates; at ties the gradient
-    is split 0.5 / 0.5 between a and b, as in PyTorch."""
+def _select_grad(f, gy):
+    share_a, share_b = _shares(f)
+    need_a, need_b = f.needs_grad
+    return gy * Constant(share_a) if need_a else None, gy * Constant(share_b) if need_b else None
+
+
+class Maximum(Function):
+    """Elementwise max(a, b), broadcasting. NaN propagates; ties split the gradient 0.5 / 0.5."""
     greater = True
 
-    def backward(self, gy):
-        share_a, share_b = _shares(self, self.greater)
-        need_a, need_b = self.needs_grad
-        return gy * Constant(share_a) if need_a else None, gy * Constant(share_b) if need_b else None
-
-
-class Maximum(_Select):
     def forward(self, a, b):
         return _xp(a).maximum(a, b)
 
+    def backward(self, gy):
+        return _select_grad(self, gy)
 
-class Minimum(_Select):
+
+class Minimum(Function):
+    """Elementwise min(a, b), broadcasting. NaN propagates; ties split the gradient 0.5 / 0.5."""
     greater = False
 
     def forward(self, a, b):
         return _xp(a).minimum(a, b)
+
+    def backward(self, gy):
+        return _select_grad(self, gy)
 
 
 class Where(Function):
