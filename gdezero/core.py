@@ -139,6 +139,11 @@ class Variable:
             seed = _leaf(Ones, backend.ones_like(self.data))
         else:
             seed = self.grad
+            if tuple(seed.shape) != tuple(self.data.shape):
+                raise ValueError(
+                    f"backward(): y.grad has shape {tuple(seed.shape)} but y has shape "
+                    f"{tuple(self.data.shape)}; set y.grad to a Variable of y's shape (or None "
+                    f"for ones)")
         grads = backprop([self], [seed], create_graph, retain_grad=retain_grad)
         for var, g in grads.items():
             if var is self:

@@ -3,7 +3,7 @@
 None of them touches a leaf's `.grad`: gradients come back as values, so a user never
 needs `cleargrad()` between orders (as in JAX and torch.autograd.grad).
 """
-from gdezero.core import Constant, Ones, Variable, as_variable, backprop
+from gdezero.core import Constant, Ones, Variable, _check_recorded, as_variable, backprop
 from gdezero.ops.shapes import reshape, stack
 
 
@@ -17,6 +17,17 @@ def _seed(y, g):
     return g
 
 
+def _variables(items, role):
+    """grad()'s outputs or inputs as a list of Variables; a raw array (no graph): TypeError."""
+    items = [items] if isinstance(items, Variable) else items
+    for v in items if isinstance(items, (list, tuple)) else [items]:
+        if not isinstance(v, Variable):
+            raise TypeError(f"grad(): {role} must be Variables (or a list/tuple of them), got "
+                            f"{type(v).__module__}.{type(v).__qualname__}; a raw array has no graph: "
+                            f"wrap the input in gd.Variable and compute the outputs from it")
+    return list(items)
+
+
 def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     """Gradients of `outputs` (weighted by `grad_outputs`, default ones) w.r.t. `inputs`.
 
@@ -24,8 +35,10 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     An input not connected to the outputs gets zeros of its shape.
     """
     single = isinstance(inputs, Variable)
-    inputs = [inputs] if single else list(inputs)
-    outputs = [outputs] if isinstance(outputs, Variable) else list(outputs)
+    inputs = _variables(inputs, "inputs")
+    outputs = _variables(outputs, "outputs")
+    for y in outputs:
+        _check_recorded(y, "grad()")
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif isinstance(grad_outputs, Variable) or not isinstance(grad_outputs, (list, tuple)):

@@ -1,4 +1,6 @@
 """Reductions: sum, mean, max, min, prod, cumsum, logsumexp, norm."""
+import operator
+
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Constant, Function, as_variable
 from gdezero.ops.elementwise import exp, where
@@ -8,8 +10,26 @@ from gdezero.ops.shapes import broadcast_to, concatenate, reshape, transpose
 def _axes(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
-    axis = axis if isinstance(axis, tuple) else (axis,)
+    axis = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     return tuple(a % ndim for a in axis)
+
+
+def _checked_axis(axis, shape, who):
+    """`axis` (None, an int, a tuple or a list) as None or a tuple of axes in 0..ndim-1;
+    a ValueError naming the axis and ndim when one is out of range or repeated."""
+    if axis is None:
+        return None
+    ndim = len(shape)
+    axes = []
+    for a in (axis if isinstance(axis, (tuple, list)) else (axis,)):
+        a = operator.index(a)
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{who}: axis {a} is out of range for a Variable of ndim {ndim} "
+                             f"(shape {tuple(shape)}); use -{ndim}..{ndim - 1}")
+        axes.append(a % ndim)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{who}: axis {axis} repeats an axis (shape {tuple(shape)})")
+    return tuple(axes)
 
 
 def _keepdims_shape(x_shape, axis):
@@ -37,7 +57,10 @@ def _extremum_grad(f, gy):
     shape = _keepdims_shape(x.shape, f.axis)
     xp = _xp(x.data)
     y = xp.reshape(f.outputs[0]().data, shape)
-    hits = xp.astype(x.data == y, x.dtype)
+    hits = x.data == y
+    if xp.isdtype(x.dtype, "real floating"):  # a NaN extremum is its NaN element(s), as in torch
+        hits = hits | (xp.isnan(x.data) & xp.isnan(y))
+    hits = xp.astype(hits, x.dtype)
     share = hits / xp.sum(hits, axis=_axes(f.axis, x.ndim), keepdims=True)
     return broadcast_to(reshape(gy, shape), x.shape) * Constant(share)
 
@@ -65,24 +88,36 @@ class Min(Function):
 
 
 def sum(x, axis=None, keepdims=False):
-    return Sum(axis, keepdims)(x)
+    x = as_variable(x)
+    return Sum(_checked_axis(axis, x.shape, "sum"), keepdims)(x)
 
 
 def mean(x, axis=None, keepdims=False):
     x = as_variable(x)
+    axis = _checked_axis(axis, x.shape, "mean")
     count = 1
     for a in _axes(axis, x.ndim):
         count *= x.shape[a]
     return sum(x, axis, keepdims) / count
 
 
+def _extremum_axis(x, axis, who):
+    """The checked axis of max/min; an empty reduction has no value: ValueError."""
+    axis = _checked_axis(axis, x.shape, who)
+    if any(x.shape[a] == 0 for a in _axes(axis, x.ndim)):
+        raise ValueError(f"{who} of an empty Variable (shape {tuple(x.shape)}, axis {axis}) has "
+                         f"no value; reduce over non-empty axes only")
+    return axis
+
+
 def max(x, axis=None, keepdims=False):
-    return Max(axis, keepdims)(x)
+    x = as_variable(x)
+    return Max(_extremum_axis(x, axis, "max"), keepdims)(x)
 
 
 def min(x, axis=None, keepdims=False):
-    return Min(axis, keepdims)(x)
-
+    x = as_variable(x)
+    return Min(_extremum_axis(x, axis, "min"), keepdims)(x)
 
 
 def _reduced_shape(x_shape, axis, keepdims):
@@ -212,7 +247,8 @@ class Norm(Function):
 
 def prod(x, axis=None, keepdims=False):
     """The product over `axis` (all axes by default)."""
-    return Prod(axis, keepdims)(x)
+    x = as_variable(x)
+    return Prod(_checked_axis(axis, x.shape, "prod"), keepdims)(x)
 
 
 def cumsum(x, axis):
@@ -225,9 +261,11 @@ def cumsum(x, axis):
 
 def logsumexp(x, axis=None, keepdims=False):
     """log(sum(exp(x))) over `axis`, stable for any finite input."""
-    return Logsumexp(axis, keepdims)(x)
+    x = as_variable(x)
+    return Logsumexp(_checked_axis(axis, x.shape, "logsumexp"), keepdims)(x)
 
 
 def norm(x, axis=None, keepdims=False):
     """The 2-norm over `axis` (all axes by default: the Frobenius norm of a matrix)."""
-    return Norm(axis, keepdims)(x)
+    x = as_variable(x)
+    return Norm(_checked_axis(axis, x.shape, "norm"), keepdims)(x)

@@ -116,7 +116,27 @@ class Stack(Function):
 
 def stack(xs):
     """Stack Variables of one shape along a new first axis."""
+    xs = list(xs)
+    if not xs:
+        raise ValueError("stack needs at least one Variable, got an empty sequence")
+    shapes = {tuple(x.shape) for x in xs}
+    if len(shapes) > 1:
+        raise ValueError(f"stack needs Variables of one shape, got shapes {sorted(shapes)}")
     return Stack()(*xs)
+
+
+def _reshaped(shape, size, target):
+    """`target` with its -1 resolved for `size` elements; a ValueError naming both shapes
+    when no such shape exists."""
+    known = 1
+    for n in target:
+        known *= n if n != -1 else 1
+    free = target.count(-1)
+    if free > 1 or any(n < -1 for n in target) or (free and known == 0) or (
+            size != known if not free else size % known):
+        raise ValueError(f"cannot reshape a Variable of shape {tuple(shape)} ({size} elements) "
+                         f"to shape {target}")
+    return target if not free else tuple(size // known if n == -1 else n for n in target)
 
 
 def reshape(x, shape):
@@ -124,7 +144,7 @@ def reshape(x, shape):
     x = as_variable(x)
     if x.shape == shape:
         return x
-    return Reshape(shape)(x)
+    return Reshape(_reshaped(x.shape, x.size, shape))(x)
 
 
 def transpose(x, axes=None):
@@ -136,16 +156,24 @@ def transpose(x, axes=None):
 
 def broadcast_to(x, shape):
     x = as_variable(x)
-    if x.shape == tuple(shape):
+    shape = tuple(shape)
+    if x.shape == shape:
         return x
-    return BroadcastTo(tuple(shape))(x)
+    if not backend.broadcasts_to(x.shape, shape):
+        raise ValueError(f"cannot broadcast a Variable of shape {tuple(x.shape)} to shape {shape}; "
+                         f"each axis must match or be 1, counted from the last")
+    return BroadcastTo(shape)(x)
 
 
 def sum_to(x, shape):
     x = as_variable(x)
-    if x.shape == tuple(shape):
+    shape = tuple(shape)
+    if x.shape == shape:
         return x
-    return SumTo(tuple(shape))(x)
+    if not backend.broadcasts_to(shape, x.shape):
+        raise ValueError(f"cannot sum a Variable of shape {tuple(x.shape)} to shape {shape}: shape "
+                         f"{shape} does not broadcast to {tuple(x.shape)}")
+    return SumTo(shape)(x)
 
 
 def get_item(x, slices):
@@ -156,6 +184,9 @@ def get_item(x, slices):
 def expand_dims(x, axis):
     x = as_variable(x)
     shape = list(x.shape)
+    if not -len(shape) - 1 <= axis <= len(shape):
+        raise ValueError(f"expand_dims: axis {axis} is out of range for a Variable of ndim "
+                         f"{len(shape)} (shape {tuple(shape)}); use {-len(shape) - 1}..{len(shape)}")
     shape.insert(axis if axis >= 0 else len(shape) + 1 + axis, 1)
     return reshape(x, tuple(shape))
 
@@ -163,6 +194,9 @@ def expand_dims(x, axis):
 def flatten(x):
     """(N, ...) -> (N, -1), as in DeZero."""
     x = as_variable(x)
+    if x.ndim == 0:
+        raise ValueError("flatten keeps the first axis, so it needs a Variable of at least 1 "
+                         "dimension, got a 0-d one; use reshape(x, (1,)) instead")
     return reshape(x, (x.shape[0], -1))
 
 
