@@ -171,3 +171,9 @@ def test_prod_of_a_long_axis_matches_and_differentiates(arr):
     x = Variable(arr(data))
     assert_close(F.prod(x), np.prod(data), rtol=1e-13)
     assert_close(gd.grad(F.prod(x), x), np.prod(data) / data, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["prod", "logsumexp", "norm"])
+def test_reductions_reject_an_axis_out_of_range_naming_it(arr, name):
+    with pytest.raises(ValueError, match=rf"{name}: axis 2 is out of range .*\(2, 3\)"):
+        getattr(F, name)(Variable(arr(np.ones((2, 3)))), axis=2)
