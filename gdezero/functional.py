@@ -1,4 +1,5 @@
-"""Functional derivatives: grad, hvp, hessian, jacobian, derivatives.
+"""Functional derivatives by reverse mode: grad, hvp, hessian, jacobian (derivatives,
+jvp and taylor live in gdezero.taylor).
 
 None of them touches a leaf's `.grad`: gradients come back as values, so a user never
 needs `cleargrad()` between orders (as in JAX and torch.autograd.grad).
@@ -157,11 +158,3 @@ def jacobian(f, x, create_graph=False):
     blocks = tuple(b if several else b[0] for b in (_rows(yi, xs, create_graph) for yi in ys))
     return blocks if several_outputs else blocks[0]
 
-
-def derivatives(f, x, n):
-    """[f(x), f'(x), ..., f^(n)(x)] for an elementwise `f`, all points at once."""
-    x = as_variable(x)
-    out = [f(x)]
-    for k in range(1, n + 1):
-        out.append(grad(out[-1], x, create_graph=k < n))
-    return out

@@ -2,12 +2,15 @@
 
 For each row: the value, the gradient of <f, w>, the gradient of <that gradient, v>
 (a Hessian-vector product) and one order more, on seeded random inputs of the backend
-under test, all in float64 and compared with torch on the same NumPy data.
+under test, all in float64 and compared with torch on the same NumPy data; then every
+row's Taylor rules against nested reverse mode to order 4.
 """
 import numpy as np
 import pytest
 
+import gdezero as gd
 import gdezero.functions as F
+from gdezero.backend import to_numpy
 from helpers import assert_matches_torch
 
 torch = pytest.importorskip("torch", reason="torch is the oracle of these tests (pip install torch)")
@@ -217,3 +220,19 @@ def test_every_public_function_has_a_row():
     """Each name in F.__all__ appears in some row's name: a new function needs its oracle row."""
     missing = [name for name in F.__all__ if not any(row.startswith(name) for row in CASES)]
     assert not missing, f"no torch-oracle row for {missing}"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_taylor_mode_matches_nested_reverse_to_order_4(arr, name):
+    """The Taylor rules of every op in the row, along a seeded random direction."""
+    gd_f, _, inputs = CASES[name]
+    directions = np.random.default_rng(7)
+    xs = tuple(arr(x) for x in inputs)
+    vs = tuple(arr(directions.uniform(-1, 1, np.shape(x))) for x in inputs)
+    taylor = gd.derivatives(gd_f, xs, 4, v=vs, method="taylor")
+    reverse = gd.derivatives(gd_f, xs, 4, v=vs, method="reverse")
+    for k, (t, r) in enumerate(zip(taylor, reverse)):
+        expected = to_numpy(r.data)
+        scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+        np.testing.assert_allclose(to_numpy(t.data), expected, rtol=1e-10, atol=1e-10 * scale,
+                                   err_msg=f"order {k}")

@@ -6,6 +6,7 @@ import math
 from gdezero.backend import is_array
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Constant, Function, Ones, Variable, _is_recording
+from gdezero.ops import series as S
 from gdezero.ops.elementwise import log, where
 
 _SCALARS = (int, float)
@@ -18,6 +19,9 @@ class Add(Function):
     def backward(self, gy):
         return gy, gy
 
+    def taylor(self, x0, x1):
+        return S.add(x0, x1)
+
 
 class Sub(Function):
     def forward(self, x0, x1):
@@ -25,6 +29,9 @@ class Sub(Function):
 
     def backward(self, gy):
         return gy, -gy if self.needs_grad[1] else None
+
+    def taylor(self, x0, x1):
+        return S.sub(x0, x1)
 
 
 class Mul(Function):
@@ -36,6 +43,9 @@ class Mul(Function):
         need0, need1 = self.needs_grad
         return gy * x1 if need0 else None, gy * x0 if need1 else None
 
+    def taylor(self, x0, x1):
+        return S.mul(x0, x1)
+
 
 class Div(Function):
     def forward(self, x0, x1):
@@ -46,6 +56,9 @@ class Div(Function):
         gx0 = gy / x1
         return gx0 if self.needs_grad[0] else None, -gx0 * x0 / x1 if self.needs_grad[1] else None
 
+    def taylor(self, x0, x1):
+        return S.div(x0, x1)
+
 
 class Neg(Function):
     def forward(self, x):
@@ -53,6 +66,9 @@ class Neg(Function):
 
     def backward(self, gy):
         return -gy
+
+    def taylor(self, x):
+        return -x
 
 
 class ScaledMul(Function):  # x0 * x1 * c for one shape, c a Python scalar: the backward of x ** c
@@ -72,6 +88,9 @@ class ScaledMul(Function):  # x0 * x1 * c for one shape, c a Python scalar: the 
         return (ScaledMul(self.c)(gy, x1) if need0 else None,
                 ScaledMul(self.c)(gy, x0) if need1 else None)
 
+    def taylor(self, x0, x1):
+        return S.mul(x0, x1) * self.c
+
 
 class AddConstant(Function):  # x + c
     label = "Add"
@@ -84,6 +103,9 @@ class AddConstant(Function):  # x + c
 
     def backward(self, gy):
         return gy
+
+    def taylor(self, x):
+        return S.add_constant(x, self.c)
 
 
 class MulConstant(Function):  # x * c
@@ -98,6 +120,9 @@ class MulConstant(Function):  # x * c
     def backward(self, gy):
         return gy * self.c
 
+    def taylor(self, x):
+        return x * self.c
+
 
 class RSubConstant(Function):  # c - x
     label = "Sub"
@@ -110,6 +135,9 @@ class RSubConstant(Function):  # c - x
 
     def backward(self, gy):
         return -gy
+
+    def taylor(self, x):
+        return S.add_constant(-x, self.c)
 
 
 class DivConstant(Function):  # x / c
@@ -124,6 +152,9 @@ class DivConstant(Function):  # x / c
     def backward(self, gy):
         return gy / self.c
 
+    def taylor(self, x):
+        return x / self.c
+
 
 class RDivConstant(Function):  # c / x
     label = "Div"
@@ -137,6 +168,9 @@ class RDivConstant(Function):  # c / x
     def backward(self, gy):
         x, = self.inputs
         return gy * (-self.c) / (x * x)
+
+    def taylor(self, x):
+        return S.reciprocal(x, self.c)
 
 
 class Pow(Function):  # x ** c, c a Python scalar
@@ -155,6 +189,9 @@ class Pow(Function):  # x ** c, c a Python scalar
             return gy
         return ScaledMul(c)(gy, x if c == 2 else x ** (c - 1))
 
+    def taylor(self, x):
+        return S.power(x, self.c, self.outputs[0]().data)
+
 
 class RPow(Function):  # c ** x, c a positive Python scalar
     label = "Pow"
@@ -168,6 +205,9 @@ class RPow(Function):  # c ** x, c a positive Python scalar
     def backward(self, gy):
         x, = self.inputs
         return gy * rpow(x, self.c) * math.log(self.c)
+
+    def taylor(self, x):
+        return S.rpow(x, self.c, self.outputs[0]().data)
 
 
 class VariablePow(Function):
@@ -186,6 +226,10 @@ class VariablePow(Function):
             return gx, None
         safe = where(x.data == 0, Constant(x.xp.ones_like(x.data)), x)  # log(1) = 0 where x == 0
         return gx, gy * self.outputs[0]() * log(safe)
+
+    def taylor(self, x, y):
+        """exp(y log x): needs x > 0 at the point, as a real power with a varying exponent does."""
+        return S.exp(S.mul(y, S.log(x)), self.outputs[0]().data)
 
 
 def add(x0, x1):

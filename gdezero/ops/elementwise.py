@@ -5,6 +5,7 @@ import weakref
 from gdezero.backend import device_of, get_array_module, is_array
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Constant, Function, Variable
+from gdezero.ops import series as S
 
 
 def _output(f):
@@ -25,6 +26,9 @@ class Exp(Function):
     def backward(self, gy):
         return gy * _output(self)
 
+    def taylor(self, x):
+        return S.exp(x, _output(self).data)
+
 
 class Log(Function):
     def forward(self, x):
@@ -32,6 +36,9 @@ class Log(Function):
 
     def backward(self, gy):
         return gy / self.inputs[0]
+
+    def taylor(self, x):
+        return S.log(x, _output(self).data)
 
 
 def _partner(f, attr, make, back_attr):
@@ -62,6 +69,9 @@ class Sin(Function):
     def backward(self, gy):
         return gy * _partner(self, "_cos", cos, "_sin")
 
+    def taylor(self, x):
+        return S.sin(x, _output(self).data)
+
 
 class Cos(Function):
     _sin = None
@@ -78,6 +88,9 @@ class Cos(Function):
                 self._neg_sin = weakref.ref(d)
         return gy * d
 
+    def taylor(self, x):
+        return S.cos(x, _output(self).data)
+
 
 class Tan(Function):
     def forward(self, x):
@@ -86,6 +99,9 @@ class Tan(Function):
     def backward(self, gy):
         y = _output(self)
         return gy * (y * y + 1)
+
+    def taylor(self, x):
+        return S.tan(x, _output(self).data)
 
 
 class Tanh(Function):
@@ -96,6 +112,9 @@ class Tanh(Function):
         y = _output(self)
         return gy * (1 - y * y)
 
+    def taylor(self, x):
+        return S.tanh(x, _output(self).data)
+
 
 class Sqrt(Function):
     def forward(self, x):
@@ -103,6 +122,9 @@ class Sqrt(Function):
 
     def backward(self, gy):
         return gy / (_output(self) * 2)
+
+    def taylor(self, x):
+        return S.sqrt(x, _output(self).data)
 
 
 class Sigmoid(Function):
@@ -116,6 +138,9 @@ class Sigmoid(Function):
         y = _output(self)
         return gy * (y * (1 - y))
 
+    def taylor(self, x):
+        return S.sigmoid(x, _output(self).data)
+
 
 class ReLU(Function):
     def forward(self, x):
@@ -125,6 +150,10 @@ class ReLU(Function):
     def backward(self, gy):
         x = self.inputs[0].data
         return gy * _mask(x > 0, x)
+
+    def taylor(self, x):
+        x0 = x[0, ...]
+        return S.masked(x, _mask(x0 > 0, x0).data, _output(self).data)
 
 
 class LeakyReLU(Function):
@@ -139,6 +168,11 @@ class LeakyReLU(Function):
         slopes = _mask(x > 0, x) * (1 - self.slope) + self.slope
         return gy * slopes
 
+    def taylor(self, x):
+        x0 = x[0, ...]
+        slopes = _mask(x0 > 0, x0).data * (1 - self.slope) + self.slope
+        return S.masked(x, slopes, _output(self).data)
+
 
 class Clip(Function):
     def __init__(self, x_min, x_max):
@@ -150,6 +184,11 @@ class Clip(Function):
     def backward(self, gy):
         x = self.inputs[0].data
         return gy * _mask((x >= self.x_min) & (x <= self.x_max), x)
+
+    def taylor(self, x):
+        x0 = x[0, ...]
+        inside = _mask((x0 >= self.x_min) & (x0 <= self.x_max), x0).data
+        return S.masked(x, inside, _output(self).data)
 
 
 def exp(x):
@@ -206,6 +245,9 @@ class Log1p(Function):
     def backward(self, gy):
         return gy / (self.inputs[0] + 1)
 
+    def taylor(self, x):
+        return S.log1p(x, _output(self).data)
+
 
 class Expm1(Function):
     """exp(x) - 1, accurate for tiny x."""
@@ -215,6 +257,9 @@ class Expm1(Function):
 
     def backward(self, gy):
         return gy * (_output(self) + 1)  # exp(x) from the recorded output: one node per order
+
+    def taylor(self, x):
+        return S.expm1(x, _output(self).data)
 
 
 class Sinh(Function):
@@ -226,6 +271,9 @@ class Sinh(Function):
     def backward(self, gy):
         return gy * _partner(self, "_cosh", cosh, "_sinh")
 
+    def taylor(self, x):
+        return S.sinh_cosh(x, _output(self).data, None)[0]
+
 
 class Cosh(Function):
     _sinh = None
@@ -236,6 +284,9 @@ class Cosh(Function):
     def backward(self, gy):
         return gy * _partner(self, "_sinh", sinh, "_cosh")
 
+    def taylor(self, x):
+        return S.sinh_cosh(x, None, _output(self).data)[1]
+
 
 class Arctan(Function):
     def forward(self, x):
@@ -244,6 +295,9 @@ class Arctan(Function):
     def backward(self, gy):
         x = self.inputs[0]
         return gy / (x * x + 1)
+
+    def taylor(self, x):
+        return S.arctan(x, _output(self).data)
 
 
 class Abs(Function):
@@ -255,6 +309,9 @@ class Abs(Function):
     def backward(self, gy):
         x = self.inputs[0].data
         return gy * Constant(_xp(x).sign(x))
+
+    def taylor(self, x):
+        return S.masked(x, _xp(x).sign(x[0, ...]), _output(self).data)
 
 
 class Softplus(Function):
@@ -269,6 +326,30 @@ class Softplus(Function):
         # sigmoid(x) as exp(x - softplus(x)): the exponent is <= 0, so no overflow and no
         # 0 where the exact value is tiny; recorded, so differentiable again.
         return gy * exp(self.inputs[0] - _output(self))
+
+    def taylor(self, x):
+        y0 = _output(self).data
+        return S.softplus(x, y0, _xp(y0).exp(x[0, ...] - y0))  # sigmoid, as in backward
+
+
+def _with_value(y0, s):
+    """Series `s` with its leading row replaced by the exact forward value `y0`."""
+    xp = _xp(s)
+    head = xp.reshape(y0, (1,) + tuple(y0.shape))
+    if s.shape[0] == 1:
+        return head
+    tail = s[1:, ...]
+    if tuple(tail.shape[1:]) != tuple(y0.shape):
+        tail = xp.broadcast_to(tail, (tail.shape[0],) + tuple(y0.shape))
+    return xp.concat([head, tail], axis=0)
+
+
+def _select_series(f, a, b):
+    """The Taylor rule of maximum / minimum: the selected input's series (half and half at
+    ties, as the gradient), under the exact forward value."""
+    share_a, share_b = _shares(f)
+    mixed = S.add(S.mul(a, S.constant(share_a)), S.mul(b, S.constant(share_b)))
+    return _with_value(_output(f).data, mixed)
 
 
 def _shares(f):
@@ -298,6 +379,9 @@ class Maximum(Function):
     def backward(self, gy):
         return _select_grad(self, gy)
 
+    def taylor(self, a, b):
+        return _select_series(self, a, b)
+
 
 class Minimum(Function):
     """Elementwise min(a, b), broadcasting. NaN propagates; ties split the gradient 0.5 / 0.5."""
@@ -308,6 +392,9 @@ class Minimum(Function):
 
     def backward(self, gy):
         return _select_grad(self, gy)
+
+    def taylor(self, a, b):
+        return _select_series(self, a, b)
 
 
 class Where(Function):
@@ -323,6 +410,10 @@ class Where(Function):
         need_a, need_b = self.needs_grad
         return (gy * _mask(self.condition, gy.data) if need_a else None,
                 gy * _mask(_xp(gy.data).logical_not(self.condition), gy.data) if need_b else None)
+
+    def taylor(self, a, b):
+        ndim = max(a.ndim, b.ndim, self.condition.ndim + 1) - 1  # cond may be wider than a and b
+        return S.where(self.condition, S.align(a, ndim), S.align(b, ndim))
 
 
 def log1p(x):

@@ -3,7 +3,8 @@ import operator
 
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Constant, Function, as_variable
-from gdezero.ops.elementwise import exp, where
+from gdezero.ops import series as S
+from gdezero.ops.elementwise import _with_value, exp, where
 from gdezero.ops.shapes import broadcast_to, concatenate, reshape, transpose
 
 
@@ -37,6 +38,20 @@ def _keepdims_shape(x_shape, axis):
     return tuple(1 if i in axes else n for i, n in enumerate(x_shape))
 
 
+def _extremum_series(f, x):
+    """max/min: higher coefficients of the extrema of x_0, shared among ties as the gradient is."""
+    xp = _xp(x)
+    x0 = f.inputs[0].data  # not the series' row 0: x ** 3 by products may differ in the last bit
+    y0 = f.outputs[0]().data
+    y = xp.reshape(y0, _keepdims_shape(x0.shape, f.axis))
+    hits = x0 == y
+    if xp.isdtype(x.dtype, "real floating"):  # a NaN extremum is its NaN element(s), as in backward
+        hits = hits | (xp.isnan(x0) & xp.isnan(y))
+    hits = xp.astype(hits, x.dtype)
+    share = hits / xp.sum(hits, axis=_axes(f.axis, x0.ndim), keepdims=True)
+    return S.reduce_select(x, share, f.axis, f.keepdims, y0)
+
+
 class Sum(Function):
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
@@ -49,6 +64,9 @@ class Sum(Function):
         if not self.keepdims:
             gy = reshape(gy, _keepdims_shape(x_shape, self.axis))
         return broadcast_to(gy, x_shape)
+
+    def taylor(self, x):
+        return S.sum(x, self.axis, self.keepdims)
 
 
 def _extremum_grad(f, gy):
@@ -75,6 +93,9 @@ class Max(Function):
     def backward(self, gy):
         return _extremum_grad(self, gy)
 
+    def taylor(self, x):
+        return _extremum_series(self, x)
+
 
 class Min(Function):
     def __init__(self, axis, keepdims):
@@ -85,6 +106,9 @@ class Min(Function):
 
     def backward(self, gy):
         return _extremum_grad(self, gy)
+
+    def taylor(self, x):
+        return _extremum_series(self, x)
 
 
 def sum(x, axis=None, keepdims=False):
@@ -177,6 +201,19 @@ class Prod(Function):
         gy = reshape(gy, _reduced_shape(x.shape, self.axis, True))
         return broadcast_to(gy, x.shape) * transpose(others, inverse)
 
+    def taylor(self, x):
+        data_shape = tuple(x.shape[1:])
+        perm, flat = _reduced_last(data_shape, self.axis)
+        s = S.reshape(S.transpose(x, perm), flat)
+        n = flat[-1]
+        while n > 1:  # pairwise Cauchy products: log2(n) rounds, exact at zeros
+            half = n // 2
+            pairs = S.mul(s[..., :half], s[..., half:2 * half])
+            s = S.concat([pairs, s[..., 2 * half:]], axis=-1) if n % 2 else pairs
+            n = half + n % 2
+        s = S.reshape(s, _reduced_shape(data_shape, self.axis, self.keepdims))
+        return _with_value(self.outputs[0]().data, s)
+
 
 class Cumsum(Function):
     """The cumulative sum along `axis` (from the end with reverse=True: its own backward)."""
@@ -195,6 +232,9 @@ class Cumsum(Function):
 
     def backward(self, gy):
         return Cumsum(self.axis, not self.reverse)(gy)
+
+    def taylor(self, x):
+        return self._kernel(x, self.axis + 1)
 
 
 class Logsumexp(Function):
@@ -220,6 +260,11 @@ class Logsumexp(Function):
         shape = _reduced_shape(x.shape, self.axis, True)
         return broadcast_to(reshape(gy, shape), x.shape) * exp(x - reshape(self.outputs[0](), shape))
 
+    def taylor(self, x):
+        shifted = S.add_constant(x, -self._shift(x[0, ...]))
+        s = S.log(S.sum(S.exp(shifted), self.axis, keepdims=self.keepdims))
+        return _with_value(self.outputs[0]().data, s)
+
 
 class Norm(Function):
     """The 2-norm sqrt(sum(x^2)) over `axis`, scaled by max|x| so that neither 1e200 nor
@@ -243,6 +288,10 @@ class Norm(Function):
         xp = x.xp
         safe = where(y.data == 0, Constant(xp.ones_like(y.data)), y)  # 0 / 1, not 0 / 0, at norm 0
         return broadcast_to(reshape(gy, shape), x.shape) * (x / safe)
+
+    def taylor(self, x):
+        """Needs a non-zero norm at the point, as sqrt needs x > 0."""
+        return S.sqrt(S.sum(S.square(x), self.axis, keepdims=self.keepdims), self.outputs[0]().data)
 
 
 def prod(x, axis=None, keepdims=False):

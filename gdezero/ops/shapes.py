@@ -2,6 +2,7 @@
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Function, Variable, as_variable
+from gdezero.ops import series as S
 
 
 class Reshape(Function):
@@ -13,6 +14,9 @@ class Reshape(Function):
 
     def backward(self, gy):
         return reshape(gy, self.inputs[0].shape)
+
+    def taylor(self, x):
+        return S.reshape(x, self.shape)
 
 
 class Transpose(Function):
@@ -28,6 +32,9 @@ class Transpose(Function):
             inverse[a] = i
         return transpose(gy, inverse)
 
+    def taylor(self, x):
+        return S.transpose(x, self.axes)
+
 
 class BroadcastTo(Function):
     def __init__(self, shape):
@@ -38,6 +45,9 @@ class BroadcastTo(Function):
 
     def backward(self, gy):
         return sum_to(gy, self.inputs[0].shape)
+
+    def taylor(self, x):
+        return S.broadcast_to(x, self.shape)
 
 
 class SumTo(Function):
@@ -55,6 +65,9 @@ class SumTo(Function):
     def backward(self, gy):
         return broadcast_to(gy, self.inputs[0].shape)
 
+    def taylor(self, x):
+        return S.sum_to(x, self.shape)
+
 
 class GetItem(Function):
     def __init__(self, slices):
@@ -65,6 +78,11 @@ class GetItem(Function):
 
     def backward(self, gy):
         return GetItemGrad(self.slices, self.inputs[0].shape)(gy)
+
+    def taylor(self, x):
+        if _has_array_index(self.slices):  # advanced indexing may move axes: per row
+            return S.rowwise(self.forward, x)
+        return S.getitem(x, self.slices)
 
 
 class GetItemGrad(Function):
@@ -85,6 +103,9 @@ class GetItemGrad(Function):
 
     def backward(self, ggx):
         return get_item(ggx, self.slices)
+
+    def taylor(self, x):
+        return S.rowwise(self.forward, x)
 
 
 def _has_array_index(slices):
@@ -112,6 +133,9 @@ class Stack(Function):
 
     def backward(self, gy):
         return tuple(get_item(gy, (i, Ellipsis)) for i in range(len(self.inputs)))
+
+    def taylor(self, *xs):
+        return S.stack(xs, axis=0)
 
 
 def stack(xs):
@@ -214,6 +238,9 @@ class Concatenate(Function):
             grads.append(get_item(gy, (slice(None),) * self.axis + (slice(start, stop), Ellipsis)))
             start = stop
         return tuple(grads)
+
+    def taylor(self, *xs):
+        return S.concat(list(xs), self.axis)
 
 
 def concatenate(xs, axis=0):
