@@ -1,7 +1,7 @@
 """Numerical checks and comparisons that work on every backend (+ DOT re-exports)."""
 import math
 
-from gdezero.backend import get_array_module, to_numpy
+from gdezero.backend import device_of, get_array_module, to_numpy
 from gdezero.core import Variable
 from gdezero.functional import grad
 
@@ -40,7 +40,7 @@ def _slopes64(f, x, args, kwargs, eps):
         lower = total(flat)
         flat[i] = original
         slopes.append((upper - lower) / (2 * eps))
-    return xp.reshape(xp.asarray(slopes, dtype=xp.float64, device=x.device), shape)
+    return xp.reshape(xp.asarray(slopes, dtype=xp.float64, device=device_of(x)), shape)
 
 
 def numerical_grad(f, x, *args, eps=1e-4, **kwargs):
@@ -190,7 +190,7 @@ def gradgradcheck(f, x, v=None, *args, eps=1e-4, rtol=1e-4, atol=1e-5, raise_on_
     xp = get_array_module(x)
     shape = tuple(x.shape)
     if v is None:  # fixed, uneven weights in [0.5, 1.5): every column of H counts differently
-        ramp = xp.arange(math.prod(shape), dtype=x.dtype, device=x.device) * 0.6180339887
+        ramp = xp.arange(math.prod(shape), dtype=x.dtype, device=device_of(x)) * 0.6180339887
         v = xp.reshape(ramp % 1 + 0.5, shape)
     v = _data(v)
     get_array_module(x, v)  # one backend, one device
