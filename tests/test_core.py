@@ -200,12 +200,12 @@ def test_arrays_combine_with_variables_on_either_side(xp, arr):
     assert_close(gd.grad(y, x), [-1.0, -1.0])
 
 
-def test_pow_rejects_a_non_constant_exponent(arr):
+def test_pow_rejects_an_exponent_that_is_not_a_number_array_or_variable(arr):
     x = Variable(arr([1.0, 2.0]))
     with pytest.raises(TypeError, match="exponent"):
-        x ** x
+        x ** "2"
     with pytest.raises(TypeError, match="exponent"):
-        x ** arr(2.0)
+        x ** True
 
 
 # ----------------------------------------------------------------------------- graph semantics

@@ -125,3 +125,19 @@ def test_device_gpu_without_cuda_exits_2_with_the_reason(tmp_path):
     done = run_example("double_backprop.py", tmp_path, "--device", "gpu", expect_status=2)
     assert "CuPy" in done.stderr or "CUDA" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_robust_regression_recovers_the_line_that_least_squares_misses(tmp_path):
+    stdout = run_example("robust_regression.py", tmp_path).stdout
+    errors = {}
+    for name in ("least_squares", "log_cosh", "mixture"):
+        words = fields(stdout, name)
+        assert words[-2:] == ["converged", "True"], words
+        errors[name] = float(words[words.index("error") + 1])
+    assert errors["least_squares"] > 0.2  # the outliers drag the line
+    assert errors["log_cosh"] < 0.1 and errors["mixture"] < 0.1
+    parameters = fields(stdout, "mixture_parameters")
+    assert abs(float(parameters[1]) - 0.3) < 0.05 and abs(float(parameters[3]) - 0.8) < 0.1
+    flagged, _, outliers = fields(stdout, "mixture_flags")[:3]
+    assert int(flagged) >= int(outliers) - 1
+    assert_png(tmp_path / "robust_regression.png")

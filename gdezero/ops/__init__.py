@@ -1,6 +1,9 @@
 """The op layer: every differentiable op, one class each, grouped by family. Importing it
 binds the operators and differentiable methods onto Variable (the engine in core.py
 knows no op)."""
+import operator
+
+from gdezero import backend
 from gdezero.core import Variable
 from gdezero.ops import arithmetic, elementwise, linalg, losses, reductions, shapes
 
@@ -19,6 +22,21 @@ def _transpose(self, *axes):
     return shapes.transpose(self, axes)
 
 
+def _comparison(op):
+    """x < other etc. on the data: a plain boolean array of the backend (no graph), for masks
+    such as F.where(x > 0, a, b). == and != stay identity-based: Variables are dict keys."""
+    def compare(self, other):
+        if isinstance(other, Variable):
+            other = other.data
+        elif backend.is_array(other):
+            backend.get_array_module(self.data, other)  # one clear error for mixed backends
+        mask = op(self.data, other)
+        normalise = backend.OUTPUT_NORMALISERS.get(type(mask))  # NumPy's 0-d result is a scalar
+        return mask if normalise is None else normalise(mask)
+    compare.__name__ = f"__{op.__name__}__"
+    return compare
+
+
 def _bind():
     v = Variable
     v.__add__ = v.__radd__ = arithmetic.add
@@ -34,6 +52,8 @@ def _bind():
     v.T = property(shapes.transpose)
     v.sum_to = shapes.sum_to  # the engine sums broadcast gradients back with it
     v.sum, v.max, v.min = reductions.sum, reductions.max, reductions.min
+    for op in (operator.lt, operator.le, operator.gt, operator.ge):
+        setattr(v, f"__{op.__name__}__", _comparison(op))
 
 
 _bind()

@@ -3,8 +3,11 @@ to each input's shape). Ops with a Python-scalar constant keep the scalar unconv
 never promotes the dtype (float32 stays float32) and costs no gradient."""
 import math
 
-from gdezero.core import Function, Ones, Variable, _is_recording
+from gdezero.backend import is_array
+from gdezero.backend import namespace_of_type as _xp
+from gdezero.core import Constant, Function, Ones, Variable, _is_recording
 from gdezero.ops import series as S
+from gdezero.ops.elementwise import log, where
 
 _SCALARS = (int, float)
 
@@ -207,6 +210,28 @@ class RPow(Function):  # c ** x, c a positive Python scalar
         return S.rpow(x, self.c, self.outputs[0]().data)
 
 
+class VariablePow(Function):
+    """x ** y with an array or Variable exponent, differentiable in both: d/dx = y x^(y-1),
+    d/dy = x^y log(x), taken as 0 where x == 0 (PyTorch's choice, no 0 * -inf)."""
+    label = "Pow"
+
+    def forward(self, x, y):
+        return _xp(x).pow(x, y)
+
+    def backward(self, gy):
+        x, y = self.inputs
+        need_x, need_y = self.needs_grad
+        gx = gy * y * x ** (y - 1) if need_x else None
+        if not need_y:
+            return gx, None
+        safe = where(x.data == 0, Constant(x.xp.ones_like(x.data)), x)  # log(1) = 0 where x == 0
+        return gx, gy * self.outputs[0]() * log(safe)
+
+    def taylor(self, x, y):
+        """exp(y log x): needs x > 0 at the point, as a real power with a varying exponent does."""
+        return S.exp(S.mul(y, S.log(x)), self.outputs[0]().data)
+
+
 def add(x0, x1):
     if isinstance(x1, _SCALARS):
         return AddConstant(x1)(x0)
@@ -254,14 +279,21 @@ def neg(x):
 
 
 def pow(x, c):
+    """x ** c: a Python number c (kept unconverted), or an array / Variable exponent,
+    differentiable in both."""
+    if isinstance(c, Variable) or is_array(c):
+        return VariablePow()(x, c)
     if not isinstance(c, _SCALARS) or isinstance(c, bool):
         raise TypeError(
-            f"the exponent of ** must be a Python int or float constant, got "
-            f"{type(c).__name__}; for a variable exponent use F.exp(c * F.log(x))")
+            f"the exponent of ** must be a Python int or float, an array or a Variable, got "
+            f"{type(c).__name__}")
     return Pow(c)(x)
 
 
 def rpow(x, c):
+    """c ** x: a positive Python number c, or an array / Variable base."""
+    if isinstance(c, Variable) or is_array(c):
+        return VariablePow()(c, x)
     if not isinstance(c, _SCALARS) or isinstance(c, bool) or c <= 0:
         raise TypeError(
             f"c ** Variable needs a positive Python int or float base, got {c!r}; "

@@ -1,10 +1,11 @@
-"""Reductions: sum, mean, max, min."""
+"""Reductions: sum, mean, max, min, prod, cumsum, logsumexp, norm."""
 import operator
 
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Constant, Function, as_variable
 from gdezero.ops import series as S
-from gdezero.ops.shapes import broadcast_to, reshape
+from gdezero.ops.elementwise import _with_value, exp, where
+from gdezero.ops.shapes import broadcast_to, concatenate, reshape, transpose
 
 
 def _axes(axis, ndim):
@@ -40,7 +41,7 @@ def _keepdims_shape(x_shape, axis):
 def _extremum_series(f, x):
     """max/min: higher coefficients of the extrema of x_0, shared among ties as the gradient is."""
     xp = _xp(x)
-    x0 = x[0, ...]
+    x0 = f.inputs[0].data  # not the series' row 0: x ** 3 by products may differ in the last bit
     y0 = f.outputs[0]().data
     y = xp.reshape(y0, _keepdims_shape(x0.shape, f.axis))
     hits = x0 == y
@@ -141,3 +142,179 @@ def max(x, axis=None, keepdims=False):
 def min(x, axis=None, keepdims=False):
     x = as_variable(x)
     return Min(_extremum_axis(x, axis, "min"), keepdims)(x)
+
+
+def _reduced_shape(x_shape, axis, keepdims):
+    axes = _axes(axis, len(x_shape))
+    if keepdims:
+        return tuple(1 if i in axes else n for i, n in enumerate(x_shape))
+    return tuple(n for i, n in enumerate(x_shape) if i not in axes)
+
+
+def _reduced_last(shape, axis):
+    """(permutation moving the reduced axes last, shape with them flattened into one)."""
+    axes = _axes(axis, len(shape))
+    kept = [i for i in range(len(shape)) if i not in axes]
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return tuple(kept) + axes, tuple(shape[i] for i in kept) + (n,)
+
+
+def _exclusive_products(x):
+    """(prod_{j<i} x_j) * (prod_{j>i} x_j) along the last axis, by log2(n) doubling steps of
+    gdezero ops: exact where entries are 0 (unlike y / x) and differentiable again."""
+    n = x.shape[-1]
+    xp = x.xp
+
+    def ones(k):
+        return Constant(xp.ones(tuple(x.shape[:-1]) + (k,), dtype=x.dtype, device=x.device))
+
+    before = concatenate([ones(1), x[..., :n - 1]], axis=-1)
+    after = concatenate([x[..., 1:], ones(1)], axis=-1)
+    step = 1
+    while step < n:
+        before = before * concatenate([ones(step), before[..., :n - step]], axis=-1)
+        after = after * concatenate([after[..., step:], ones(step)], axis=-1)
+        step *= 2
+    return before * after
+
+
+class Prod(Function):
+    """The product over `axis`. Its gradient is the product of the other entries, exact
+    where some are 0 (as in PyTorch), and differentiable to any order."""
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        return _xp(x).prod(x, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        perm, flat = _reduced_last(x.shape, self.axis)
+        moved = transpose(x, perm)
+        others = reshape(_exclusive_products(reshape(moved, flat)), moved.shape)
+        inverse = [0] * len(perm)
+        for i, a in enumerate(perm):
+            inverse[a] = i
+        gy = reshape(gy, _reduced_shape(x.shape, self.axis, True))
+        return broadcast_to(gy, x.shape) * transpose(others, inverse)
+
+    def taylor(self, x):
+        data_shape = tuple(x.shape[1:])
+        perm, flat = _reduced_last(data_shape, self.axis)
+        s = S.reshape(S.transpose(x, perm), flat)
+        n = flat[-1]
+        while n > 1:  # pairwise Cauchy products: log2(n) rounds, exact at zeros
+            half = n // 2
+            pairs = S.mul(s[..., :half], s[..., half:2 * half])
+            s = S.concat([pairs, s[..., 2 * half:]], axis=-1) if n % 2 else pairs
+            n = half + n % 2
+        s = S.reshape(s, _reduced_shape(data_shape, self.axis, self.keepdims))
+        return _with_value(self.outputs[0]().data, s)
+
+
+class Cumsum(Function):
+    """The cumulative sum along `axis` (from the end with reverse=True: its own backward)."""
+
+    def __init__(self, axis, reverse=False):
+        self.axis, self.reverse = axis, reverse  # axis non-negative
+
+    def _kernel(self, x, axis):
+        xp = _xp(x)
+        if not self.reverse:
+            return xp.cumulative_sum(x, axis=axis)
+        return xp.flip(xp.cumulative_sum(xp.flip(x, axis=axis), axis=axis), axis=axis)
+
+    def forward(self, x):
+        return self._kernel(x, self.axis)
+
+    def backward(self, gy):
+        return Cumsum(self.axis, not self.reverse)(gy)
+
+    def taylor(self, x):
+        return self._kernel(x, self.axis + 1)
+
+
+class Logsumexp(Function):
+    """log(sum(exp(x))) over `axis`, shifted by the maximum: logsumexp([1000, 1000]) ==
+    1000 + log(2); rows of -inf give -inf, NaN propagates. Gradient: softmax(x)."""
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def _shift(self, x):
+        xp = _xp(x)
+        m = xp.max(x, axis=self.axis, keepdims=True)
+        return xp.where(xp.isfinite(m), m, xp.zeros_like(m))  # no inf - inf for rows of +-inf
+
+    def forward(self, x):
+        xp = _xp(x)
+        m = self._shift(x)
+        y = xp.log(xp.sum(xp.exp(x - m), axis=self.axis, keepdims=True)) + m
+        return y if self.keepdims else xp.reshape(y, _reduced_shape(x.shape, self.axis, False))
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        shape = _reduced_shape(x.shape, self.axis, True)
+        return broadcast_to(reshape(gy, shape), x.shape) * exp(x - reshape(self.outputs[0](), shape))
+
+    def taylor(self, x):
+        shifted = S.add_constant(x, -self._shift(x[0, ...]))
+        s = S.log(S.sum(S.exp(shifted), self.axis, keepdims=self.keepdims))
+        return _with_value(self.outputs[0]().data, s)
+
+
+class Norm(Function):
+    """The 2-norm sqrt(sum(x^2)) over `axis`, scaled by max|x| so that neither 1e200 nor
+    1e-200 over- or underflows. Gradient x / norm, and 0 where the norm is 0 (PyTorch's
+    choice)."""
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        xp = _xp(x)
+        m = xp.max(xp.abs(x), axis=self.axis, keepdims=True)
+        scale = xp.where((m > 0) & xp.isfinite(m), m, xp.ones_like(m))
+        y = xp.sqrt(xp.sum((x / scale) ** 2, axis=self.axis, keepdims=True)) * scale
+        return y if self.keepdims else xp.reshape(y, _reduced_shape(x.shape, self.axis, False))
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        shape = _reduced_shape(x.shape, self.axis, True)
+        y = reshape(self.outputs[0](), shape)
+        xp = x.xp
+        safe = where(y.data == 0, Constant(xp.ones_like(y.data)), y)  # 0 / 1, not 0 / 0, at norm 0
+        return broadcast_to(reshape(gy, shape), x.shape) * (x / safe)
+
+    def taylor(self, x):
+        """Needs a non-zero norm at the point, as sqrt needs x > 0."""
+        return S.sqrt(S.sum(S.square(x), self.axis, keepdims=self.keepdims), self.outputs[0]().data)
+
+
+def prod(x, axis=None, keepdims=False):
+    """The product over `axis` (all axes by default)."""
+    x = as_variable(x)
+    return Prod(_checked_axis(axis, x.shape, "prod"), keepdims)(x)
+
+
+def cumsum(x, axis):
+    """The cumulative sum along `axis`, as numpy.cumsum with an axis."""
+    x = as_variable(x)
+    if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"cumsum: axis {axis} is out of range for shape {tuple(x.shape)}")
+    return Cumsum(axis % x.ndim)(x)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) over `axis`, stable for any finite input."""
+    x = as_variable(x)
+    return Logsumexp(_checked_axis(axis, x.shape, "logsumexp"), keepdims)(x)
+
+
+def norm(x, axis=None, keepdims=False):
+    """The 2-norm over `axis` (all axes by default: the Frobenius norm of a matrix)."""
+    x = as_variable(x)
+    return Norm(_checked_axis(axis, x.shape, "norm"), keepdims)(x)

@@ -213,3 +213,39 @@ def flatten(x):
         raise ValueError("flatten keeps the first axis, so it needs a Variable of at least 1 "
                          "dimension, got a 0-d one; use reshape(x, (1,)) instead")
     return reshape(x, (x.shape[0], -1))
+
+
+class Concatenate(Function):
+    def __init__(self, axis):
+        self.axis = axis  # non-negative
+
+    def forward(self, *xs):
+        return _xp(xs[0]).concat(xs, axis=self.axis)
+
+    def backward(self, gy):
+        grads, start = [], 0
+        for x in self.inputs:
+            stop = start + x.shape[self.axis]
+            grads.append(get_item(gy, (slice(None),) * self.axis + (slice(start, stop), Ellipsis)))
+            start = stop
+        return tuple(grads)
+
+    def taylor(self, *xs):
+        return S.concat(list(xs), self.axis)
+
+
+def concatenate(xs, axis=0):
+    """Join Variables along an existing axis; their shapes must agree except along `axis`."""
+    xs = [as_variable(x) for x in xs]
+    if not xs:
+        raise ValueError("concatenate needs at least one Variable, got an empty sequence")
+    shapes = [tuple(x.shape) for x in xs]
+    ndim = len(shapes[0])
+    if ndim == 0 or not -ndim <= axis < ndim:
+        raise ValueError(f"concatenate: axis {axis} is out of range for shapes {shapes}")
+    axis %= ndim
+    for shape in shapes:
+        if len(shape) != ndim or shape[:axis] + shape[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]:
+            raise ValueError(f"concatenate along axis {axis} needs shapes that agree on every other "
+                             f"axis, got {shapes[0]} and {shape}")
+    return Concatenate(axis)(*xs)
