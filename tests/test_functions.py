@@ -174,3 +174,12 @@ def test_softmax_cross_entropy_gradient_is_softmax_minus_one_hot(xp, arr):
     p = np.exp(MATRIX) / np.exp(MATRIX).sum(1, keepdims=True)
     p[[0, 1], [2, 0]] -= 1
     assert_close(g, p / 2, rtol=1e-12, atol=1e-12)
+
+
+def test_a_short_index_means_a_trailing_ellipsis_on_every_backend(arr):
+    x = Variable(arr(MATRIX))
+    assert_close(x[1], MATRIX[1], rtol=0)
+    assert_close(x[0][2], MATRIX[0, 2], rtol=0)
+    expected = np.zeros_like(MATRIX)
+    expected[1] = 2 * MATRIX[1]
+    assert_close(gd.grad(F.sum(x[1] ** 2), x), expected, rtol=1e-14)

@@ -193,7 +193,17 @@ def sum_to(x, shape):
 
 def get_item(x, slices):
     x = as_variable(x)
-    return GetItem(_normalize_index(slices, x))(x)
+    return GetItem(_trailing_ellipsis(_normalize_index(slices, x), x.ndim))(x)
+
+
+def _trailing_ellipsis(key, ndim):
+    """A basic index shorter than ndim with `...` appended: NumPy's meaning of x[1] on 2-D,
+    which array_api_strict would reject."""
+    items = key if isinstance(key, tuple) else (key,)
+    basic = all(isinstance(s, (int, slice, type(None))) and not isinstance(s, bool) for s in items)
+    if basic and sum(s is not None for s in items) < ndim:
+        return items + (Ellipsis,)
+    return key
 
 
 def expand_dims(x, axis):
