@@ -99,6 +99,12 @@ def is_lazy(array):
     return array_api_compat.is_dask_array(array)
 
 
+def lazy_like(values, like):
+    """NumPy `values` as a lazy array chunked like `like` (a fresh graph of one task per chunk)."""
+    import dask.array as da
+    return da.from_array(values, chunks=like.chunks)
+
+
 def _numpy_beside_dask(a, b):
     return (isinstance(a, np.ndarray) and array_api_compat.is_dask_array(b)) or (
         isinstance(b, np.ndarray) and array_api_compat.is_dask_array(a))

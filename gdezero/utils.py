@@ -1,7 +1,7 @@
 """Numerical checks and comparisons that work on every backend (+ DOT re-exports)."""
 import math
 
-from gdezero.backend import device_of, get_array_module, to_numpy
+from gdezero.backend import device_of, get_array_module, is_lazy, lazy_like, to_numpy
 from gdezero.core import Variable
 from gdezero.functional import grad
 
@@ -25,10 +25,19 @@ def _slopes64(f, x, args, kwargs, eps):
     """Central differences of ``sum(f(x))`` in float64, as a float64 array of x's shape."""
     xp = get_array_module(x)
     shape = tuple(x.shape)
-    flat = xp.reshape(_float64(x), (-1,))
+    if is_lazy(x):  # perturb a NumPy copy: a lazy array's graph would grow with every edit
+        flat = to_numpy(_float64(x)).reshape(-1)
+
+        def point(data):
+            return lazy_like(data.reshape(shape).copy(), x)
+    else:
+        flat = xp.reshape(_float64(x), (-1,))
+
+        def point(data):
+            return xp.reshape(data, shape)
 
     def total(data):
-        y = f(Variable(xp.reshape(data, shape)), *args, **kwargs)
+        y = f(Variable(point(data)), *args, **kwargs)
         return float(xp.sum(_data(y)))  # a Python float now: later edits of `flat` can't alias it
 
     slopes = []
