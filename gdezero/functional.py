@@ -3,6 +3,12 @@
 None of them touches a leaf's `.grad`: gradients come back as values, so a user never
 needs `cleargrad()` between orders (as in JAX and torch.autograd.grad).
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from gdezero.backend import Array
 from gdezero.core import Constant, Ones, Variable, as_variable, backprop
 from gdezero.ops.shapes import reshape, stack
 
@@ -17,11 +23,51 @@ def _seed(y, g):
     return g
 
 
-def grad(outputs, inputs, grad_outputs=None, create_graph=False):
-    """Gradients of `outputs` (weighted by `grad_outputs`, default ones) w.r.t. `inputs`.
+def grad(outputs: Variable | Sequence[Variable], inputs: Variable | Sequence[Variable],
+         grad_outputs: Any = None, create_graph: bool = False) -> Variable | tuple[Variable, ...]:
+    """Gradients of `outputs` with respect to `inputs`, returned (no `Variable.grad` is touched).
 
-    Returns a tuple of Variables, or one Variable when `inputs` is a single Variable.
-    An input not connected to the outputs gets zeros of its shape.
+    As ``torch.autograd.grad``: the result is the vector-Jacobian product of
+    `grad_outputs` (ones by default) with the outputs' Jacobian.
+
+    Parameters
+    ----------
+    outputs : Variable or sequence of Variable
+        Recorded outputs to differentiate.
+    inputs : Variable or sequence of Variable
+        The Variables to differentiate with respect to.
+    grad_outputs : Variable, array or sequence of them, optional
+        One weight per output, of the output's shape; ones by default.
+    create_graph : bool, default False
+        Record the backward pass, so the gradients can be differentiated again.
+
+    Returns
+    -------
+    Variable or tuple of Variable
+        One Variable when `inputs` is a single Variable, else a tuple, one per input. An
+        input that no output depends on gets zeros of its shape. The results never alias
+        another Variable.
+
+    Raises
+    ------
+    RuntimeError
+        When an output was not recorded (computed under `no_grad`, or a gradient made with
+        ``create_graph=False``).
+    ValueError
+        When `grad_outputs` does not match the outputs in number or shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> x = gd.Variable(np.array(2.0))
+    >>> y = x ** 3
+    >>> gx = gd.grad(y, x, create_graph=True)
+    >>> print(gx, gd.grad(gx, x))
+    variable(12.0) variable(12.0)
+    >>> a, b = gd.Variable(np.array(1.0)), gd.Variable(np.array(3.0))
+    >>> gd.grad(a * b, [a, b])
+    (variable(3.0), variable(1.0))
     """
     single = isinstance(inputs, Variable)
     inputs = [inputs] if single else list(inputs)
@@ -38,7 +84,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     return grads[0] if single else grads
 
 
-def scalar_output(f, x, who):
+def scalar_output(f: Callable[..., Any], x: Variable, who: str) -> Variable:
     """f(x), which `who` needs to be a scalar Variable (size 1): else a ValueError saying so."""
     y = f(x)
     if not isinstance(y, Variable) or y.size != 1:
@@ -47,8 +93,43 @@ def scalar_output(f, x, who):
     return y
 
 
-def hvp(f, x, v, create_graph=False):
-    """Hessian of scalar `f` at `x` times `v`, by double backprop (never forms the Hessian)."""
+def hvp(f: Callable[[Variable], Variable], x: Variable | Array, v: Variable | Array,
+        create_graph: bool = False) -> Variable:
+    """The Hessian of a scalar function `f` at `x` times `v`, by double backprop.
+
+    Costs about two gradients; the Hessian is never formed.
+
+    Parameters
+    ----------
+    f : callable
+        Takes a Variable of `x`'s shape and returns a scalar Variable (size 1).
+    x : Variable or array
+        The point.
+    v : Variable or array
+        The direction, of `x`'s shape.
+    create_graph : bool, default False
+        Record the result's graph, for a further derivative.
+
+    Returns
+    -------
+    Variable
+        ``H(x) v``, of `x`'s shape.
+
+    Raises
+    ------
+    ValueError
+        When `v` and `x` differ in shape, or `f` does not return a scalar Variable.
+
+    Examples
+    --------
+    The Hessian of ``x0**2 * x1`` at (1, 2) is ``[[4, 2], [2, 0]]``:
+
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> f = lambda x: x[0] ** 2 * x[1]
+    >>> gd.hvp(f, np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    variable([4. 2.])
+    """
     x = as_variable(x)
     v = v if isinstance(v, Variable) else Constant(v)  # a raw v needs no gradient
     if v.shape != x.shape:
@@ -59,7 +140,7 @@ def hvp(f, x, v, create_graph=False):
     return grad(g, x, grad_outputs=v, create_graph=create_graph)
 
 
-def _rows(output, x, create_graph):
+def _rows(output: Variable, x: Variable, create_graph: bool) -> Variable:
     """Rows d output[i] / dx for every element i of `output`, one backward pass each."""
     xp = output.xp
     m = output.size
@@ -74,21 +155,101 @@ def _rows(output, x, create_graph):
     return reshape(stack(rows), tuple(output.shape) + tuple(x.shape))
 
 
-def hessian(f, x, create_graph=False):
-    """The Hessian of scalar `f` at `x`, of shape `x.shape + x.shape` (x.size backward passes)."""
+def hessian(f: Callable[[Variable], Variable], x: Variable | Array, create_graph: bool = False) -> Variable:
+    """The Hessian of a scalar function `f` at `x`, by double backprop (``x.size`` passes).
+
+    Parameters
+    ----------
+    f : callable
+        Takes a Variable of `x`'s shape and returns a scalar Variable (size 1).
+    x : Variable or array
+        The point.
+    create_graph : bool, default False
+        Record the result's graph, for a further derivative.
+
+    Returns
+    -------
+    Variable
+        The second derivatives, of shape ``x.shape + x.shape``.
+
+    Raises
+    ------
+    ValueError
+        When `f` does not return a scalar Variable.
+
+    See Also
+    --------
+    hvp : one Hessian-vector product, without forming the Hessian.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> f = lambda x: x[0] ** 2 * x[1]
+    >>> gd.hessian(f, np.array([1.0, 2.0]))
+    variable([[4. 2.]
+              [2. 0.]])
+    """
     x = as_variable(x)
     g = grad(scalar_output(f, x, "hessian"), x, create_graph=True)
     return _rows(g, x, create_graph)
 
 
-def jacobian(f, x, create_graph=False):
-    """The Jacobian of `f` at `x`, of shape `f(x).shape + x.shape`."""
+def jacobian(f: Callable[[Variable], Variable | Array], x: Variable | Array,
+             create_graph: bool = False) -> Variable:
+    """The Jacobian of `f` at `x`, by reverse mode (one backward pass per output element).
+
+    Parameters
+    ----------
+    f : callable
+        Takes a Variable of `x`'s shape and returns a Variable (or array) of any shape.
+    x : Variable or array
+        The point.
+    create_graph : bool, default False
+        Record the result's graph, for a further derivative.
+
+    Returns
+    -------
+    Variable
+        ``d f(x)[i] / d x[j]``, of shape ``f(x).shape + x.shape``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> gd.jacobian(lambda x: x * x, np.array([1.0, 2.0]))
+    variable([[2. 0.]
+              [0. 4.]])
+    """
     x = as_variable(x)
     return _rows(as_variable(f(x)), x, create_graph)
 
 
-def derivatives(f, x, n):
-    """[f(x), f'(x), ..., f^(n)(x)] for an elementwise `f`, all points at once."""
+def derivatives(f: Callable[[Variable], Variable], x: Variable | Array, n: int) -> list[Variable]:
+    """``[f(x), f'(x), ..., f^(n)(x)]`` for an elementwise `f`, at all points at once.
+
+    Parameters
+    ----------
+    f : callable
+        An elementwise function of a Variable.
+    x : Variable or array
+        The points.
+    n : int
+        The highest order.
+
+    Returns
+    -------
+    list of Variable
+        ``n + 1`` Variables of `x`'s shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> d = gd.derivatives(lambda x: x ** 3, np.array([2.0]), 4)
+    >>> [float(v.data[0]) for v in d]
+    [8.0, 12.0, 12.0, 6.0, 0.0]
+    """
     x = as_variable(x)
     out = [f(x)]
     for k in range(1, n + 1):
