@@ -465,8 +465,9 @@ class Variable:
         def min(self, axis: Axis = None, keepdims: bool = False) -> Variable: ...
 
 
-# What an op accepts as an operand: a Variable, a raw array of a supported backend (a
-# constant) or, where the op says so, a Python scalar.
+# What an op accepts: a Variable or a raw array of a supported backend (a constant) and,
+# for arithmetic, also a Python scalar.
+VariableLike: TypeAlias = "Variable | Array"
 Operand: TypeAlias = "Variable | Array | float"
 # A reduction's axis: None (all), an int or a tuple/list of ints.
 Axis: TypeAlias = "int | tuple[int, ...] | list[int] | None"
@@ -511,7 +512,7 @@ class Ones(Constant):
     __slots__ = ()
 
 
-def as_variable(obj: Variable | Array) -> Variable:
+def as_variable(obj: VariableLike) -> Variable:
     """`obj` itself if it is a Variable, else a new leaf Variable holding it.
 
     Parameters

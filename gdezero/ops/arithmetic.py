@@ -1,9 +1,11 @@
 """Arithmetic: + - * / ** and negation, with broadcasting (the engine sums gradients back
 to each input's shape). Ops with a Python-scalar constant keep the scalar unconverted: it
 never promotes the dtype (float32 stays float32) and costs no gradient."""
+from __future__ import annotations
+
 import math
 
-from gdezero.core import Function, Ones, Variable, _is_recording
+from gdezero.core import Function, Ones, Operand, Variable, VariableLike, _is_recording
 
 _SCALARS = (int, float)
 
@@ -167,25 +169,99 @@ class RPow(Function):  # c ** x, c a positive Python scalar
         return gy * rpow(x, self.c) * math.log(self.c)
 
 
-def add(x0, x1):
+def add(x0: Operand, x1: Operand) -> Variable:
+    """``x0 + x1`` elementwise, with broadcasting (the ``+`` operator).
+
+    Parameters
+    ----------
+    x0 : Variable or array
+        The first operand.
+    x1 : Variable, array or Python scalar
+        The second operand; a Python scalar keeps `x0`'s dtype.
+
+    Returns
+    -------
+    Variable
+        The sum, of the broadcast shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> F.add(x, 1.0)
+    variable([2. 3.])
+    >>> x + np.array([[10.0], [20.0]])
+    variable([[11. 12.]
+              [21. 22.]])
+    """
     if isinstance(x1, _SCALARS):
         return AddConstant(x1)(x0)
     return Add()(x0, x1)
 
 
-def sub(x0, x1):
+def sub(x0: Operand, x1: Operand) -> Variable:
+    """``x0 - x1`` elementwise, with broadcasting (the ``-`` operator).
+
+    Parameters
+    ----------
+    x0 : Variable or array
+        The first operand.
+    x1 : Variable, array or Python scalar
+        The operand subtracted; a Python scalar keeps `x0`'s dtype.
+
+    Returns
+    -------
+    Variable
+        The difference, of the broadcast shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> F.sub(x, 1.0), 1.0 - x
+    (variable([0. 1.]), variable([ 0. -1.]))
+    """
     if isinstance(x1, _SCALARS):
         return AddConstant(-x1)(x0)  # x - c == x + (-c) exactly in IEEE arithmetic
     return Sub()(x0, x1)
 
 
-def rsub(x0, x1):
+def rsub(x0: Operand, x1: Operand) -> Variable:
+    """``x1 - x0``: the reflected ``-`` (``2.0 - x``)."""
     if isinstance(x1, _SCALARS):
         return RSubConstant(x1)(x0)
     return Sub()(x1, x0)
 
 
-def mul(x0, x1):
+def mul(x0: Operand, x1: Operand) -> Variable:
+    """``x0 * x1`` elementwise, with broadcasting (the ``*`` operator).
+
+    Parameters
+    ----------
+    x0 : Variable or array
+        The first factor.
+    x1 : Variable, array or Python scalar
+        The second factor; a Python scalar keeps `x0`'s dtype.
+
+    Returns
+    -------
+    Variable
+        The product, of the broadcast shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> y = F.mul(x, x)
+    >>> print(y, gd.grad(y, x))
+    variable([1. 4.]) variable([2. 4.])
+    """
     if isinstance(x1, _SCALARS):
         return MulConstant(x1)(x0)
     # A seed of ones times a recorded v is v (see core.Ones): no op, no node.
@@ -197,23 +273,96 @@ def mul(x0, x1):
     return Mul()(x0, x1)
 
 
-def div(x0, x1):
+def div(x0: Operand, x1: Operand) -> Variable:
+    """``x0 / x1`` elementwise, with broadcasting (the ``/`` operator).
+
+    Parameters
+    ----------
+    x0 : Variable or array
+        The dividend.
+    x1 : Variable, array or Python scalar
+        The divisor; a Python scalar keeps `x0`'s dtype.
+
+    Returns
+    -------
+    Variable
+        The quotient, of the broadcast shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> F.div(x, 4.0), 1.0 / x
+    (variable([0.25 0.5 ]), variable([1.  0.5]))
+    """
     if isinstance(x1, _SCALARS):
         return DivConstant(x1)(x0)
     return Div()(x0, x1)
 
 
-def rdiv(x0, x1):
+def rdiv(x0: Operand, x1: Operand) -> Variable:
+    """``x1 / x0``: the reflected ``/`` (``1.0 / x``)."""
     if isinstance(x1, _SCALARS):
         return RDivConstant(x1)(x0)
     return Div()(x1, x0)
 
 
-def neg(x):
+def neg(x: VariableLike) -> Variable:
+    """``-x`` elementwise (unary ``-``).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The operand.
+
+    Returns
+    -------
+    Variable
+        The negation, of `x`'s shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> F.neg(gd.Variable(np.array([1.0, -2.0])))
+    variable([-1.  2.])
+    """
     return Neg()(x)
 
 
-def pow(x, c):
+def pow(x: VariableLike, c: float) -> Variable:
+    """``x ** c`` elementwise, for a Python int or float exponent `c` (the ``**`` operator).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The base.
+    c : int or float
+        The exponent, a Python number (it keeps `x`'s dtype).
+
+    Returns
+    -------
+    Variable
+        The power, of `x`'s shape.
+
+    Raises
+    ------
+    TypeError
+        When `c` is not a Python int or float.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array(3.0))
+    >>> y = F.pow(x, 2)
+    >>> print(y, gd.grad(y, x))
+    variable(9.0) variable(6.0)
+    """
     if not isinstance(c, _SCALARS) or isinstance(c, bool):
         raise TypeError(
             f"the exponent of ** must be a Python int or float constant, got "
@@ -221,7 +370,8 @@ def pow(x, c):
     return Pow(c)(x)
 
 
-def rpow(x, c):
+def rpow(x: VariableLike, c: float) -> Variable:
+    """``c ** x`` for a positive Python number `c`: the reflected ``**`` (``2.0 ** x``)."""
     if not isinstance(c, _SCALARS) or isinstance(c, bool) or c <= 0:
         raise TypeError(
             f"c ** Variable needs a positive Python int or float base, got {c!r}; "

@@ -1,8 +1,10 @@
 """Elementwise functions: exp, log, trigonometric, tanh, sqrt, sigmoid, ReLU family, clip."""
+from __future__ import annotations
+
 import weakref
 
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Constant, Function
+from gdezero.core import Constant, Function, Variable, VariableLike
 
 
 def _output(f):
@@ -145,45 +147,312 @@ class Clip(Function):
         return gy * _mask((x >= self.x_min) & (x <= self.x_max), x)
 
 
-def exp(x):
+def exp(x: VariableLike) -> Variable:
+    """The exponential ``e ** x``, elementwise.
+
+    Its derivative is ``exp(x)`` itself, reused from the output.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([0.0, 1.0]))
+    >>> y = F.exp(x)
+    >>> np.allclose(y.data, [1.0, np.e]), np.allclose(gd.grad(y, x).data, y.data)
+    (True, True)
+    """
     return Exp()(x)
 
 
-def log(x):
+def log(x: VariableLike) -> Variable:
+    """The natural logarithm, elementwise.
+
+    Its derivative is ``1 / x``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> y = F.log(x)
+    >>> print(gd.grad(y, x))
+    variable([1.  0.5])
+    """
     return Log()(x)
 
 
-def sin(x):
+def sin(x: VariableLike) -> Variable:
+    """The sine, elementwise (radians).
+
+    Its derivative is ``cos(x)``; every higher order reuses the sin/cos pair already computed.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array(0.0))
+    >>> y = F.sin(x)
+    >>> gx = gd.grad(y, x, create_graph=True)
+    >>> print(y, gx, float(gd.grad(gx, x).data) == 0.0)
+    variable(0.0) variable(1.0) True
+    """
     return Sin()(x)
 
 
-def cos(x):
+def cos(x: VariableLike) -> Variable:
+    """The cosine, elementwise (radians).
+
+    Its derivative is ``-sin(x)``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array(0.0))
+    >>> y = F.cos(x)
+    >>> print(y, float(gd.grad(y, x).data) == 0.0)
+    variable(1.0) True
+    """
     return Cos()(x)
 
 
-def tan(x):
+def tan(x: VariableLike) -> Variable:
+    """The tangent, elementwise (radians).
+
+    Its derivative is ``1 + tan(x) ** 2``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array(0.0))
+    >>> y = F.tan(x)
+    >>> print(y, gd.grad(y, x))
+    variable(0.0) variable(1.0)
+    """
     return Tan()(x)
 
 
-def tanh(x):
+def tanh(x: VariableLike) -> Variable:
+    """The hyperbolic tangent, elementwise.
+
+    Its derivative is ``1 - tanh(x) ** 2``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array(0.0))
+    >>> y = F.tanh(x)
+    >>> print(y, gd.grad(y, x))
+    variable(0.0) variable(1.0)
+    """
     return Tanh()(x)
 
 
-def sqrt(x):
+def sqrt(x: VariableLike) -> Variable:
+    """The square root, elementwise.
+
+    Its derivative is ``1 / (2 sqrt(x))``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 4.0]))
+    >>> y = F.sqrt(x)
+    >>> print(y, gd.grad(y, x))
+    variable([1. 2.]) variable([0.5  0.25])
+    """
     return Sqrt()(x)
 
 
-def sigmoid(x):
+def sigmoid(x: VariableLike) -> Variable:
+    """The logistic function ``1 / (1 + exp(-x))``, elementwise.
+
+    Its derivative is ``y (1 - y)``. It is computed as ``0.5 tanh(x / 2) + 0.5``, which never overflows.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([0.0, -800.0]))
+    >>> y = F.sigmoid(x)
+    >>> print(y, gd.grad(y, x))
+    variable([0.5 0. ]) variable([0.25 0.  ])
+    """
     return Sigmoid()(x)
 
 
-def relu(x):
+def relu(x: VariableLike) -> Variable:
+    """The rectifier ``max(x, 0)``, elementwise.
+
+    Its derivative is 1 where ``x > 0``, else 0.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([-1.0, 2.0]))
+    >>> y = F.relu(x)
+    >>> print(y, gd.grad(y, x))
+    variable([0. 2.]) variable([0. 1.])
+    """
     return ReLU()(x)
 
 
-def leaky_relu(x, slope=0.2):
+def leaky_relu(x: VariableLike, slope: float = 0.2) -> Variable:
+    """The leaky rectifier: ``x`` where ``x > 0``, else ``slope * x``, elementwise.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+    slope : float, default 0.2
+        The slope for ``x <= 0``.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([-1.0, 2.0]))
+    >>> y = F.leaky_relu(x, slope=0.5)
+    >>> print(y, gd.grad(y, x))
+    variable([-0.5  2. ]) variable([0.5 1. ])
+    """
     return LeakyReLU(slope)(x)
 
 
-def clip(x, x_min, x_max):
+def clip(x: VariableLike, x_min: float, x_max: float) -> Variable:
+    """`x` clipped to ``[x_min, x_max]``, elementwise.
+
+    The derivative is 1 inside the interval (ends included) and 0 outside.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    x_min, x_max : float
+        The bounds.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([-2.0, 0.5, 3.0]))
+    >>> y = F.clip(x, -1.0, 1.0)
+    >>> print(y, gd.grad(y, x))
+    variable([-1.   0.5  1. ]) variable([0. 1. 0.])
+    """
     return Clip(x_min, x_max)(x)
