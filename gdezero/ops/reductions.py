@@ -1,6 +1,8 @@
 """Reductions: sum, mean, max, min."""
+from __future__ import annotations
+
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Constant, Function, as_variable
+from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
 from gdezero.ops.shapes import broadcast_to, reshape
 
 
@@ -63,11 +65,65 @@ class Min(Function):
         return _extremum_grad(self, gy)
 
 
-def sum(x, axis=None, keepdims=False):
+def sum(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """The sum of `x`'s elements over `axis` (all by default), as ``Variable.sum``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axis : int, tuple or list of int, optional
+        The axes to sum over; all by default.
+    keepdims : bool, default False
+        Keep the summed axes with length 1.
+
+    Returns
+    -------
+    Variable
+        The sums.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> F.sum(x), F.sum(x, axis=0), x.sum(axis=1, keepdims=True).shape
+    (variable(10.0), variable([4. 6.]), (2, 1))
+    """
     return Sum(axis, keepdims)(x)
 
 
-def mean(x, axis=None, keepdims=False):
+def mean(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """The mean of `x`'s elements over `axis` (all by default).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axis : int, tuple or list of int, optional
+        The axes to average over; all by default.
+    keepdims : bool, default False
+        Keep the averaged axes with length 1.
+
+    Returns
+    -------
+    Variable
+        The means.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> y = F.mean(x)
+    >>> print(y, F.mean(x, axis=0))
+    variable(2.5) variable([2. 3.])
+    >>> gd.grad(y, x)
+    variable([[0.25 0.25]
+              [0.25 0.25]])
+    """
     x = as_variable(x)
     count = 1
     for a in _axes(axis, x.ndim):
@@ -75,9 +131,66 @@ def mean(x, axis=None, keepdims=False):
     return sum(x, axis, keepdims) / count
 
 
-def max(x, axis=None, keepdims=False):
+def max(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """The largest of `x`'s elements over `axis` (all by default), as ``Variable.max``.
+
+    The gradient goes to the maxima, shared equally among ties (as in PyTorch).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axis : int, tuple or list of int, optional
+        The axes to reduce; all by default.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1.
+
+    Returns
+    -------
+    Variable
+        The maxima.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 3.0, 3.0]))
+    >>> y = F.max(x)
+    >>> print(y, gd.grad(y, x))
+    variable(3.0) variable([0.  0.5 0.5])
+    """
     return Max(axis, keepdims)(x)
 
 
-def min(x, axis=None, keepdims=False):
+def min(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """The smallest of `x`'s elements over `axis` (all by default), as ``Variable.min``.
+
+    The gradient goes to the minima, shared equally among ties (as in PyTorch).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axis : int, tuple or list of int, optional
+        The axes to reduce; all by default.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1.
+
+    Returns
+    -------
+    Variable
+        The minima.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([[1.0, 5.0], [4.0, 2.0]]))
+    >>> y = F.min(x, axis=1)
+    >>> print(y, gd.grad(y, x))
+    variable([1. 2.]) variable([[1. 0.]
+              [0. 1.]])
+    """
     return Min(axis, keepdims)(x)

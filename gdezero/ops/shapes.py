@@ -1,7 +1,12 @@
 """Shape ops: reshape, transpose, broadcast_to / sum_to, indexing, stack, expand_dims, flatten."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Function, Variable, as_variable
+from gdezero.core import Function, Variable, VariableLike, as_variable
 
 
 class Reshape(Function):
@@ -114,12 +119,57 @@ class Stack(Function):
         return tuple(get_item(gy, (i, Ellipsis)) for i in range(len(self.inputs)))
 
 
-def stack(xs):
-    """Stack Variables of one shape along a new first axis."""
+def stack(xs: Sequence[VariableLike]) -> Variable:
+    """Stack Variables (or arrays) of one shape along a new first axis.
+
+    Parameters
+    ----------
+    xs : sequence of Variable or array
+        The inputs, all of one shape, backend and device.
+
+    Returns
+    -------
+    Variable
+        Of shape ``(len(xs), *shape)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> a, b = gd.Variable(np.array([1.0, 2.0])), gd.Variable(np.array([3.0, 4.0]))
+    >>> F.stack([a, b])
+    variable([[1. 2.]
+              [3. 4.]])
+    """
     return Stack()(*xs)
 
 
-def reshape(x, shape):
+def reshape(x: VariableLike, shape: int | Sequence[int]) -> Variable:
+    """`x`'s elements in a new shape (row-major order); the gradient is reshaped back.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    shape : int or sequence of int
+        The new shape, with the same number of elements; one entry may be -1.
+
+    Returns
+    -------
+    Variable
+        `x` itself when the shape is unchanged, else a reshaped Variable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0, 3.0, 4.0]))
+    >>> F.reshape(x, (2, 2))
+    variable([[1. 2.]
+              [3. 4.]])
+    """
     shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
     x = as_variable(x)
     if x.shape == shape:
@@ -127,40 +177,178 @@ def reshape(x, shape):
     return Reshape(shape)(x)
 
 
-def transpose(x, axes=None):
+def transpose(x: VariableLike, axes: Sequence[int] | None = None) -> Variable:
+    """`x` with its axes permuted (reversed by default), as ``Variable.transpose`` and ``.T``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axes : sequence of int, optional
+        A permutation of ``range(x.ndim)`` (negative axes allowed); reversed by default.
+
+    Returns
+    -------
+    Variable
+        The transposed Variable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([[1.0, 2.0, 3.0]]))
+    >>> F.transpose(x).shape, x.T.shape
+    ((3, 1), (3, 1))
+    """
     x = as_variable(x)
     ndim = x.ndim
     axes = tuple(range(ndim))[::-1] if axes is None else tuple(a % ndim for a in axes)
     return Transpose(axes)(x)
 
 
-def broadcast_to(x, shape):
+def broadcast_to(x: VariableLike, shape: Sequence[int]) -> Variable:
+    """`x` broadcast to `shape` (NumPy's rule); the gradient is summed back (`sum_to`).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    shape : sequence of int
+        A shape `x` broadcasts to.
+
+    Returns
+    -------
+    Variable
+        `x` itself when the shape is unchanged, else of shape `shape`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> y = F.broadcast_to(x, (2, 2))
+    >>> print(y.shape, gd.grad(y, x))
+    (2, 2) variable([2. 2.])
+    """
     x = as_variable(x)
     if x.shape == tuple(shape):
         return x
     return BroadcastTo(tuple(shape))(x)
 
 
-def sum_to(x, shape):
+def sum_to(x: VariableLike, shape: Sequence[int]) -> Variable:
+    """`x` summed down to `shape`, the inverse of `broadcast_to` (as in DeZero).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    shape : sequence of int
+        A shape that broadcasts to ``x.shape``.
+
+    Returns
+    -------
+    Variable
+        `x` itself when the shape is unchanged, else of shape `shape`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> F.sum_to(x, (1, 2))
+    variable([[4. 6.]])
+    """
     x = as_variable(x)
     if x.shape == tuple(shape):
         return x
     return SumTo(tuple(shape))(x)
 
 
-def get_item(x, slices):
+def get_item(x: VariableLike, slices: Any) -> Variable:
+    """``x[slices]``, differentiable (``Variable.__getitem__``).
+
+    Repeated integer indices add up their gradients.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    slices : int, slice, None, Ellipsis, integer array, list or tuple of them
+        The index, as in NumPy; a tuple shorter than ``x.ndim`` means a trailing ``...``.
+
+    Returns
+    -------
+    Variable
+        The selected elements.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0, 3.0]))
+    >>> y = F.get_item(x, np.array([0, 0, 2]))
+    >>> print(y, gd.grad(y, x))
+    variable([1. 1. 3.]) variable([2. 0. 1.])
+    """
     x = as_variable(x)
     return GetItem(_normalize_index(slices, x))(x)
 
 
-def expand_dims(x, axis):
+def expand_dims(x: VariableLike, axis: int) -> Variable:
+    """`x` with a new axis of length 1 at position `axis`.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axis : int
+        Where the new axis goes in the result (negative counts from the end).
+
+    Returns
+    -------
+    Variable
+        Of ``x.ndim + 1`` dimensions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> F.expand_dims(x, 0).shape, F.expand_dims(x, -1).shape
+    ((1, 2), (2, 1))
+    """
     x = as_variable(x)
     shape = list(x.shape)
     shape.insert(axis if axis >= 0 else len(shape) + 1 + axis, 1)
     return reshape(x, tuple(shape))
 
 
-def flatten(x):
-    """(N, ...) -> (N, -1), as in DeZero."""
+def flatten(x: VariableLike) -> Variable:
+    """``(N, ...)`` to ``(N, -1)``: the first axis stays, as in DeZero.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of at least one dimension.
+
+    Returns
+    -------
+    Variable
+        Of shape ``(x.shape[0], prod(x.shape[1:]))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> F.flatten(np.zeros((2, 3, 4))).shape
+    (2, 12)
+    """
     x = as_variable(x)
     return reshape(x, (x.shape[0], -1))
