@@ -367,7 +367,7 @@ class Variable:
         _check_recorded(self, "backward()")
         if self.grad is None:
             self.grad = Variable(self.xp.ones_like(self.data))
-            seed = Ones(self.xp.ones_like(self.data))
+            seed: Variable = Ones(self.xp.ones_like(self.data))
         else:
             seed = self.grad
         grads = backprop([self], [seed], create_graph, retain_grad=retain_grad)
@@ -471,6 +471,8 @@ VariableLike: TypeAlias = "Variable | Array"
 Operand: TypeAlias = "Variable | Array | float"
 # A reduction's axis: None (all), an int or a tuple/list of ints.
 Axis: TypeAlias = "int | tuple[int, ...] | list[int] | None"
+# A shape: an int for 1-D, or a tuple/list of ints.
+Shape: TypeAlias = "int | tuple[int, ...] | list[int]"
 
 
 class Parameter(Variable):

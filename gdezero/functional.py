@@ -6,7 +6,7 @@ needs `cleargrad()` between orders (as in JAX and torch.autograd.grad).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, overload
 
 from gdezero.backend import Array
 from gdezero.core import Constant, Ones, Variable, as_variable, backprop
@@ -23,8 +23,14 @@ def _seed(y, g):
     return g
 
 
-def grad(outputs: Variable | Sequence[Variable], inputs: Variable | Sequence[Variable],
-         grad_outputs: Any = None, create_graph: bool = False) -> Variable | tuple[Variable, ...]:
+# One Variable in, one gradient out; a sequence in, a tuple out.
+@overload
+def grad(outputs: Variable | Sequence[Variable], inputs: Variable,
+         grad_outputs: Any = None, create_graph: bool = False) -> Variable: ...
+@overload
+def grad(outputs: Variable | Sequence[Variable], inputs: Sequence[Variable],
+         grad_outputs: Any = None, create_graph: bool = False) -> tuple[Variable, ...]: ...
+def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     """Gradients of `outputs` with respect to `inputs`, returned (no `Variable.grad` is touched).
 
     As ``torch.autograd.grad``: the result is the vector-Jacobian product of

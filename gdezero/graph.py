@@ -9,6 +9,7 @@ the pip-installable `graphviz-pure` command. Nothing in the engine imports this 
 import pathlib
 import shutil
 import subprocess
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -163,7 +164,13 @@ def get_dot_graph(output, verbose=True):
     return _build(output, verbose).source
 
 
-class RenderedGraph(type(pathlib.Path())):  # the concrete Path class: subclassable on Python 3.10-3.13
+if TYPE_CHECKING:
+    _ConcretePath = pathlib.Path
+else:  # the concrete Path class: subclassable on Python 3.10-3.13
+    _ConcretePath = type(pathlib.Path())
+
+
+class RenderedGraph(_ConcretePath):
     """The path of a rendered graph (a `pathlib.Path`); Jupyter shows it inline, as DeZero did.
 
     `_repr_png_` gives a PNG file's bytes and `_repr_svg_` an SVG file's text, so the last

@@ -169,7 +169,7 @@ class RPow(Function):  # c ** x, c a positive Python scalar
         return gy * rpow(x, self.c) * math.log(self.c)
 
 
-def add(x0: Operand, x1: Operand) -> Variable:
+def add(x0: VariableLike, x1: Operand) -> Variable:
     """``x0 + x1`` elementwise, with broadcasting (the ``+`` operator).
 
     Parameters
@@ -201,7 +201,7 @@ def add(x0: Operand, x1: Operand) -> Variable:
     return Add()(x0, x1)
 
 
-def sub(x0: Operand, x1: Operand) -> Variable:
+def sub(x0: VariableLike, x1: Operand) -> Variable:
     """``x0 - x1`` elementwise, with broadcasting (the ``-`` operator).
 
     Parameters
@@ -230,14 +230,14 @@ def sub(x0: Operand, x1: Operand) -> Variable:
     return Sub()(x0, x1)
 
 
-def rsub(x0: Operand, x1: Operand) -> Variable:
+def rsub(x0: VariableLike, x1: Operand) -> Variable:
     """``x1 - x0``: the reflected ``-`` (``2.0 - x``)."""
     if isinstance(x1, _SCALARS):
         return RSubConstant(x1)(x0)
     return Sub()(x1, x0)
 
 
-def mul(x0: Operand, x1: Operand) -> Variable:
+def mul(x0: VariableLike, x1: Operand) -> Variable:
     """``x0 * x1`` elementwise, with broadcasting (the ``*`` operator).
 
     Parameters
@@ -273,7 +273,7 @@ def mul(x0: Operand, x1: Operand) -> Variable:
     return Mul()(x0, x1)
 
 
-def div(x0: Operand, x1: Operand) -> Variable:
+def div(x0: VariableLike, x1: Operand) -> Variable:
     """``x0 / x1`` elementwise, with broadcasting (the ``/`` operator).
 
     Parameters
@@ -302,7 +302,7 @@ def div(x0: Operand, x1: Operand) -> Variable:
     return Div()(x0, x1)
 
 
-def rdiv(x0: Operand, x1: Operand) -> Variable:
+def rdiv(x0: VariableLike, x1: Operand) -> Variable:
     """``x1 / x0``: the reflected ``/`` (``1.0 / x``)."""
     if isinstance(x1, _SCALARS):
         return RDivConstant(x1)(x0)

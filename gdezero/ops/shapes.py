@@ -6,7 +6,7 @@ from typing import Any
 
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Function, Variable, VariableLike, as_variable
+from gdezero.core import Function, Shape, Variable, VariableLike, as_variable
 
 
 class Reshape(Function):
@@ -145,14 +145,14 @@ def stack(xs: Sequence[VariableLike]) -> Variable:
     return Stack()(*xs)
 
 
-def reshape(x: VariableLike, shape: int | Sequence[int]) -> Variable:
+def reshape(x: VariableLike, shape: Shape) -> Variable:
     """`x`'s elements in a new shape (row-major order); the gradient is reshaped back.
 
     Parameters
     ----------
     x : Variable or array
         The input.
-    shape : int or sequence of int
+    shape : int, tuple or list of int
         The new shape, with the same number of elements; one entry may be -1.
 
     Returns
