@@ -72,6 +72,11 @@ def using_config(name: str, value: bool) -> Iterator[None]:
     value : bool
         Its value inside the block.
 
+    Yields
+    ------
+    None
+        The block runs with the option set.
+
     Raises
     ------
     ValueError
@@ -203,27 +208,67 @@ class Variable:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        """The shape of `data`."""
+        """The shape of `data`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> gd.Variable(np.zeros((2, 3))).shape
+        (2, 3)
+        """
         return self.data.shape
 
     @property
     def ndim(self) -> int:
-        """The number of dimensions of `data`."""
+        """The number of dimensions of `data`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> gd.Variable(np.zeros((2, 3))).ndim
+        2
+        """
         return self.data.ndim
 
     @property
     def size(self) -> int:
-        """The number of elements of `data`."""
+        """The number of elements of `data`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> gd.Variable(np.zeros((2, 3))).size
+        6
+        """
         return math.prod(self.data.shape)
 
     @property
     def dtype(self) -> Any:
-        """The dtype of `data` (the backend's dtype object)."""
+        """The dtype of `data` (the backend's dtype object).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> gd.Variable(np.zeros(2, dtype=np.float32)).dtype
+        dtype('float32')
+        """
         return self.data.dtype
 
     @property
     def device(self) -> Any:
-        """The device of `data` (the backend's device object, e.g. ``'cpu'`` for NumPy)."""
+        """The device of `data` (the backend's device object, e.g. ``'cpu'`` for NumPy).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> gd.Variable(np.zeros(2)).device
+        'cpu'
+        """
         return backend.device_of(self.data)
 
     @property
@@ -476,8 +521,16 @@ Shape: TypeAlias = "int | tuple[int, ...] | list[int]"
 
 
 class Parameter(Variable):
-    """A Variable that is a model's parameter (DeZero's ``Parameter``): same behaviour, a type
-    that layers and optimisers can look for.
+    """A Variable that is a model's parameter (DeZero's ``Parameter``).
+
+    It behaves as a Variable; its type lets layers and optimisers find the parameters.
+
+    Parameters
+    ----------
+    data : array or None
+        The initial value, as for `Variable`.
+    name : str, optional
+        A label for graph pictures.
 
     Examples
     --------
@@ -525,6 +578,7 @@ def as_variable(obj: VariableLike) -> Variable:
     Returns
     -------
     Variable
+        `obj` itself, or a new leaf holding `obj`.
 
     Raises
     ------
@@ -547,7 +601,7 @@ def as_variable(obj: VariableLike) -> Variable:
 
 
 def as_array(x: Array | complex, xp: Any = None) -> Array:
-    """Arrays pass through; Python and NumPy scalars become 0-d arrays.
+    """Return `x` as an array: arrays pass through, Python and NumPy scalars become 0-d arrays.
 
     Parameters
     ----------
@@ -559,6 +613,7 @@ def as_array(x: Array | complex, xp: Any = None) -> Array:
     Returns
     -------
     array
+        `x` itself, or a new 0-d array.
 
     Examples
     --------
@@ -707,11 +762,42 @@ class Function:
         return _record(self, (ys,), needs, live, generation)[0]
 
     def forward(self, *xs: Array) -> Array | tuple[Array, ...]:
-        """The outputs' values from the inputs' raw arrays (to implement)."""
+        """Compute the outputs' values from the inputs' raw arrays (to implement).
+
+        Parameters
+        ----------
+        *xs : array
+            One raw array per input, all of one backend and device.
+
+        Returns
+        -------
+        array or tuple of array
+            The output, or a tuple of outputs.
+
+        See Also
+        --------
+        Function : the class's example implements one.
+        """
         raise NotImplementedError(f"{type(self).__name__}.forward")
 
     def backward(self, *gys: Variable) -> Variable | Array | None | tuple[Variable | Array | None, ...]:
-        """One gradient per input from the outputs' gradients, with gdezero ops (to implement)."""
+        """Compute one gradient per input from the outputs' gradients, with gdezero ops (to implement).
+
+        Parameters
+        ----------
+        *gys : Variable
+            One gradient per output, of that output's shape.
+
+        Returns
+        -------
+        Variable, array, None or tuple of them
+            One gradient per input (a tuple for several inputs): None where the input needs
+            no gradient. A gradient of a broadcast shape is summed back to the input's shape.
+
+        See Also
+        --------
+        Function : the class's example implements one.
+        """
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
 

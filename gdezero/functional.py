@@ -31,7 +31,7 @@ def grad(outputs: Variable | Sequence[Variable], inputs: Variable,
 def grad(outputs: Variable | Sequence[Variable], inputs: Sequence[Variable],
          grad_outputs: Any = None, create_graph: bool = False) -> tuple[Variable, ...]: ...
 def grad(outputs, inputs, grad_outputs=None, create_graph=False):
-    """Gradients of `outputs` with respect to `inputs`, returned (no `Variable.grad` is touched).
+    """Return the gradients of `outputs` with respect to `inputs`, touching no `Variable.grad`.
 
     As ``torch.autograd.grad``: the result is the vector-Jacobian product of
     `grad_outputs` (ones by default) with the outputs' Jacobian.

@@ -146,7 +146,7 @@ def stack(xs: Sequence[VariableLike]) -> Variable:
 
 
 def reshape(x: VariableLike, shape: Shape) -> Variable:
-    """`x`'s elements in a new shape (row-major order); the gradient is reshaped back.
+    """Give `x`'s elements a new shape (row-major order); the gradient is reshaped back.
 
     Parameters
     ----------
@@ -277,7 +277,7 @@ def get_item(x: VariableLike, slices: Any) -> Variable:
     ----------
     x : Variable or array
         The input.
-    slices : int, slice, None, Ellipsis, integer array, list or tuple of them
+    slices : int, slice, None, Ellipsis, int array, list or tuple of them
         The index, as in NumPy; a tuple shorter than ``x.ndim`` means a trailing ``...``.
 
     Returns
