@@ -55,6 +55,9 @@ class _Config:
     def enable_backprop(self, value: bool) -> None:
         _enable_backprop.set(bool(value))
 
+    def __repr__(self) -> str:
+        return f"Config(enable_backprop={self.enable_backprop})"
+
 
 Config = _Config()
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
-from gdezero.backend import Array
-from gdezero.core import Constant, Ones, Variable, as_variable, backprop
+from gdezero.core import Constant, Ones, Variable, VariableLike, as_variable, backprop
 from gdezero.ops.shapes import reshape, stack
 
 
@@ -99,7 +98,7 @@ def scalar_output(f: Callable[..., Any], x: Variable, who: str) -> Variable:
     return y
 
 
-def hvp(f: Callable[[Variable], Variable], x: Variable | Array, v: Variable | Array,
+def hvp(f: Callable[[Variable], Variable], x: VariableLike, v: VariableLike,
         create_graph: bool = False) -> Variable:
     """The Hessian of a scalar function `f` at `x` times `v`, by double backprop.
 
@@ -161,7 +160,7 @@ def _rows(output: Variable, x: Variable, create_graph: bool) -> Variable:
     return reshape(stack(rows), tuple(output.shape) + tuple(x.shape))
 
 
-def hessian(f: Callable[[Variable], Variable], x: Variable | Array, create_graph: bool = False) -> Variable:
+def hessian(f: Callable[[Variable], Variable], x: VariableLike, create_graph: bool = False) -> Variable:
     """The Hessian of a scalar function `f` at `x`, by double backprop (``x.size`` passes).
 
     Parameters
@@ -201,7 +200,7 @@ def hessian(f: Callable[[Variable], Variable], x: Variable | Array, create_graph
     return _rows(g, x, create_graph)
 
 
-def jacobian(f: Callable[[Variable], Variable | Array], x: Variable | Array,
+def jacobian(f: Callable[[Variable], VariableLike], x: VariableLike,
              create_graph: bool = False) -> Variable:
     """The Jacobian of `f` at `x`, by reverse mode (one backward pass per output element).
 
@@ -231,7 +230,7 @@ def jacobian(f: Callable[[Variable], Variable | Array], x: Variable | Array,
     return _rows(as_variable(f(x)), x, create_graph)
 
 
-def derivatives(f: Callable[[Variable], Variable], x: Variable | Array, n: int) -> list[Variable]:
+def derivatives(f: Callable[[Variable], Variable], x: VariableLike, n: int) -> list[Variable]:
     """``[f(x), f'(x), ..., f^(n)(x)]`` for an elementwise `f`, at all points at once.
 
     Parameters
