@@ -67,9 +67,15 @@ def as_variable_data(obj):
     return obj
 
 
-def as_output(y):
-    """A kernel's result as an array: NumPy returns scalars for 0-d results."""
-    return y if type(y) is np.ndarray or not isinstance(y, np.generic) else np.asarray(y)
+# type of a kernel's result -> what makes it an array: NumPy returns scalars for 0-d results.
+OUTPUT_NORMALISERS = {t: np.asarray for t in set(np.sctypeDict.values())}
+
+
+def ones_like(array):
+    """Ones of `array`'s shape, dtype and device (NumPy's own call: the seed of every backward)."""
+    if type(array) is np.ndarray:
+        return np.ones_like(array)
+    return namespace_of_type(array).ones_like(array)
 
 
 def check_operands(arrays, what="one operation"):

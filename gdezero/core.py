@@ -138,8 +138,8 @@ UNRECORDED = -1
 
 _weakref = weakref.ref
 _object_new = object.__new__
-_as_output = backend.as_output
 _SINGLE_DEVICE_TYPES = backend.SINGLE_DEVICE_TYPES
+_NORMALISE = backend.OUTPUT_NORMALISERS
 
 
 # ============================================================================ Variable
@@ -413,9 +413,9 @@ class Variable:
         variable(12.0)
         """
         _check_recorded(self, "backward()")
-        if self.grad is None:
-            self.grad = Variable(self.xp.ones_like(self.data))
-            seed: Variable = Ones(self.xp.ones_like(self.data))
+        if self.grad is None:  # the seed is internal: y.grad gets arrays of its own
+            self.grad = _leaf(Variable, backend.ones_like(self.data))
+            seed = _leaf(Ones, backend.ones_like(self.data))
         else:
             seed = self.grad
         grads = backprop([self], [seed], create_graph, retain_grad=retain_grad)
@@ -568,6 +568,13 @@ class Ones(Constant):
     before handing it out, so users never see the shortcut.
     """
     __slots__ = ()
+
+
+def _leaf(cls, data):
+    """A new `cls` holding `data`, an array known to be valid (a kernel's or the backend's)."""
+    v = _object_new(cls)
+    v.data, v.name, v.grad, v.creator, v.generation = data, None, None, None, 0
+    return v
 
 
 def as_variable(obj: VariableLike) -> Variable:
@@ -760,9 +767,7 @@ class Function:
             needs, live = _needs([x._constant for x in inputs])
             generation = max([x.generation for x in inputs], default=0)
         self.inputs = inputs
-        if type(ys) is tuple:
-            return _record(self, ys, needs, live, generation)
-        return _record(self, (ys,), needs, live, generation)[0]
+        return _record(self, ys, needs, live, generation)
 
     def forward(self, *xs: Array) -> Array | tuple[Array, ...]:
         """Compute the outputs' values from the inputs' raw arrays (to implement).
@@ -805,33 +810,35 @@ class Function:
 
 
 def _record(f, ys, needs, live, generation):
-    """The outputs of `f` (the only place outputs are made); linked to `f` when recording.
+    """The outputs of `f` (the only place outputs are made): one Variable, or a list for a
+    tuple of arrays; linked to `f` when recording.
 
     Outputs of constants are constants; outputs made while recording is off are marked
     UNRECORDED, so that differentiating them raises instead of giving zeros.
     """
     record = live and _is_recording()
     cls = Variable if live else Constant
-    creator = f if record else None
     out_generation = generation + 1 if record else (UNRECORDED if live else 0)
-    outputs = []
-    for y in ys:
-        out = _object_new(cls)
-        out.data = _as_output(y)
-        out.name = None
-        out.grad = None
-        out.creator = creator
-        out.generation = out_generation
-        outputs.append(out)
-    if record:
-        f.generation = generation
-        f.needs_grad = needs
-        if len(outputs) == 1:
-            f.outputs = (_weakref(outputs[0]),)
-        else:  # a freed output still gets a zero gradient of its shape
+    if type(ys) is tuple:
+        outputs = [_record(f, y, needs, live, generation) for y in ys]
+        if record:  # a freed output still gets a zero gradient of its shape
             f.outputs = tuple([_weakref(out) for out in outputs])
             f.output_specs = tuple([(y.shape, y.dtype) for y in outputs])
-    return outputs
+        return outputs
+    out = _object_new(cls)
+    normalise = _NORMALISE.get(type(ys))
+    out.data = ys if normalise is None else normalise(ys)
+    out.name = None
+    out.grad = None
+    if record:
+        out.creator = f
+        f.generation = generation
+        f.needs_grad = needs
+        f.outputs = (_weakref(out),)
+    else:
+        out.creator = None
+    out.generation = out_generation
+    return out
 
 
 class Copy(Function):
@@ -874,7 +881,7 @@ def _wrong_count(f, gxs):
                       f"{len(f.inputs)} input(s); return one per input (None where there is none)")
 
 
-def _output_grad(f, i, out, grads, retain_grad, wanted):
+def _output_grad(f, i, out, grads, drop, keep):
     """Output i's gradient for f.backward, dropped from `grads` unless it is to be kept;
     zeros of its shape where the output is unused or freed."""
     if out is None or out not in grads:
@@ -882,9 +889,7 @@ def _output_grad(f, i, out, grads, retain_grad, wanted):
         like = f.inputs[0].data
         xp = backend.namespace_of_type(like)
         return Constant(xp.zeros(shape, dtype=dtype, device=backend.device_of(like)))
-    if retain_grad or (wanted is not None and out in wanted):
-        return grads[out]
-    return grads.pop(out)
+    return grads.pop(out) if drop and out not in keep else grads[out]
 
 
 def _hand_out(g, visited, create_graph):
@@ -915,6 +920,8 @@ def backprop(outputs, seeds, create_graph=False, inputs=None, retain_grad=False)
     """
     push, pop = heapq.heappush, heapq.heappop
     wanted = None if inputs is None else set(inputs)
+    keep = () if wanted is None else wanted  # non-leaf grads to keep: wanted inputs' only
+    drop = not retain_grad
     grads = {}
     heap = []
     visited = set()
@@ -936,18 +943,16 @@ def backprop(outputs, seeds, create_graph=False, inputs=None, retain_grad=False)
             refs = f.outputs
             if len(refs) == 1:  # a scheduled one-output function's output is alive with a grad
                 out = refs[0]()
-                gys = (grads[out],)
-                if not (retain_grad or (wanted is not None and out in wanted)):
-                    del grads[out]
+                gxs = f.backward(grads.pop(out) if drop and out not in keep else grads[out])
             else:
-                gys = [_output_grad(f, i, ref(), grads, retain_grad, wanted)
-                       for i, ref in enumerate(refs)]
-            gxs = f.backward(*gys)
+                gxs = f.backward(*[_output_grad(f, i, ref(), grads, drop, keep)
+                                   for i, ref in enumerate(refs)])
+            inputs = f.inputs
             if type(gxs) is not tuple:
                 gxs = (gxs,)
-            if len(gxs) != len(f.inputs):
+            if len(gxs) != len(inputs):
                 raise _wrong_count(f, gxs)
-            for x, gx, need in zip(f.inputs, gxs, f.needs_grad):
+            for x, gx, need in zip(inputs, gxs, f.needs_grad):
                 if gx is None or not need:
                     continue
                 if (not isinstance(gx, Variable) or type(gx.data) is not type(x.data)
