@@ -396,6 +396,8 @@ class Variable:
         RuntimeError
             When this Variable was not recorded (computed under `no_grad`, or a gradient
             made with ``create_graph=False``).
+        ValueError
+            When `grad` was set to a Variable of another shape.
 
         Examples
         --------
@@ -418,6 +420,11 @@ class Variable:
             seed = _leaf(Ones, backend.ones_like(self.data))
         else:
             seed = self.grad
+            if tuple(seed.shape) != tuple(self.data.shape):
+                raise ValueError(
+                    f"backward(): y.grad has shape {tuple(seed.shape)} but y has shape "
+                    f"{tuple(self.data.shape)}; set y.grad to a Variable of y's shape (or None "
+                    f"for ones)")
         grads = backprop([self], [seed], create_graph, retain_grad=retain_grad)
         for var, g in grads.items():
             if var is self:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
-from gdezero.core import Constant, Ones, Variable, VariableLike, as_variable, backprop
+from gdezero.core import Constant, Ones, Variable, VariableLike, _check_recorded, as_variable, backprop
 from gdezero.ops.shapes import reshape, stack
 
 
@@ -20,6 +20,17 @@ def _seed(y, g):
         raise ValueError(f"grad_outputs entry of shape {tuple(g.shape)} does not match its "
                          f"output of shape {tuple(y.shape)}")
     return g
+
+
+def _variables(items, role):
+    """grad()'s outputs or inputs as a list of Variables; a raw array (no graph): TypeError."""
+    items = [items] if isinstance(items, Variable) else items
+    for v in items if isinstance(items, (list, tuple)) else [items]:
+        if not isinstance(v, Variable):
+            raise TypeError(f"grad(): {role} must be Variables (or a list/tuple of them), got "
+                            f"{type(v).__module__}.{type(v).__qualname__}; a raw array has no graph: "
+                            f"wrap the input in gd.Variable and compute the outputs from it")
+    return list(items)
 
 
 # One Variable in, one gradient out; a sequence in, a tuple out.
@@ -55,6 +66,8 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
 
     Raises
     ------
+    TypeError
+        When an output or input is not a Variable (a raw array has no graph).
     RuntimeError
         When an output was not recorded (computed under `no_grad`, or a gradient made with
         ``create_graph=False``).
@@ -75,8 +88,10 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     (variable(3.0), variable(1.0))
     """
     single = isinstance(inputs, Variable)
-    inputs = [inputs] if single else list(inputs)
-    outputs = [outputs] if isinstance(outputs, Variable) else list(outputs)
+    inputs = _variables(inputs, "inputs")
+    outputs = _variables(outputs, "outputs")
+    for y in outputs:
+        _check_recorded(y, "grad()")
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif isinstance(grad_outputs, Variable) or not isinstance(grad_outputs, (list, tuple)):

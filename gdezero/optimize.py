@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 from gdezero.backend import get_array_module, to_numpy
-from gdezero.core import Variable
+from gdezero.core import Variable, as_array
 from gdezero.functional import grad, hessian, scalar_output
 
 METHODS = ("newton-cg", "newton", "gd")
@@ -142,7 +142,8 @@ def _direction(method, obj, state, lr, tol):
 
 
 def _start(x0):
-    x = x0.data if isinstance(x0, Variable) else x0
+    # As Variable data: checked, and detached from torch's own autograd.
+    x = x0.data if isinstance(x0, Variable) else Variable(as_array(x0)).data
     xp = get_array_module(x)
     x = xp.asarray(x, copy=True)  # the caller's array is never written to or aliased
     if not xp.isdtype(x.dtype, "real floating"):

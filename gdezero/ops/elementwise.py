@@ -11,9 +11,11 @@ def _output(f):
     return f.outputs[0]()
 
 
-def _mask(condition, like):
-    """A constant 0/1 Variable of `like`'s dtype: masks need no gradient."""
-    return Constant(_xp(like).astype(condition, like.dtype))
+def _mask(condition, x):
+    """A constant 0/1 Variable of x's dtype (masks need no gradient), NaN where x is NaN:
+    a NaN input's derivative is NaN, never a silent 0 or 1."""
+    xp = _xp(x)
+    return Constant(xp.where(xp.isnan(x), x, xp.astype(condition, x.dtype)))
 
 
 class Exp(Function):
@@ -105,7 +107,10 @@ class Sqrt(Function):
 
 class Sigmoid(Function):
     def forward(self, x):
-        return _xp(x).tanh(x * 0.5) * 0.5 + 0.5  # tanh form: no overflow for large |x|
+        # exp of -|x| only: no overflow, and e / (1 + e) keeps tiny values (4.2e-18 at -40).
+        xp = _xp(x)
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
     def backward(self, gy):
         y = _output(self)
@@ -115,7 +120,7 @@ class Sigmoid(Function):
 class ReLU(Function):
     def forward(self, x):
         xp = _xp(x)
-        return xp.where(x > 0, x, xp.zeros_like(x))
+        return xp.where(x < 0, xp.zeros_like(x), x)  # `x < 0` is False for NaN: NaN passes
 
     def backward(self, gy):
         x = self.inputs[0].data

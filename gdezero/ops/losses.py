@@ -105,6 +105,11 @@ def mean_squared_error(x0: VariableLike, x1: VariableLike) -> Variable:
     Variable
         A 0-d Variable.
 
+    Raises
+    ------
+    ValueError
+        When the shapes differ (broadcasting would silently give another loss).
+
     Examples
     --------
     >>> import numpy as np
@@ -115,8 +120,32 @@ def mean_squared_error(x0: VariableLike, x1: VariableLike) -> Variable:
     >>> print(loss, gd.grad(loss, x))
     variable(2.5) variable([1. 2.])
     """
+    if tuple(x0.shape) != tuple(x1.shape):  # broadcasting (3,) against (3, 1) is a silent 3x3 loss
+        raise ValueError(f"mean_squared_error needs two arrays of one shape, got {tuple(x0.shape)} "
+                         f"and {tuple(x1.shape)}; reshape one of them")
     diff = sub(x0, x1)
     return sum(pow(diff, 2)) / len(diff)
+
+
+def _check_labels(xp, labels, n, classes):
+    """ValueError unless `labels` are N integer class indices in 0..C-1 (a plausible loss
+    from float, one-hot or out-of-range labels would be silently wrong)."""
+    shape = tuple(labels.shape)
+    if shape == (n, classes) and n > 0:
+        raise ValueError(f"softmax_cross_entropy needs class indices of shape ({n},), got shape "
+                         f"{shape} (one-hot labels?); pass t.argmax(axis=1) instead")
+    if shape != (n,):
+        raise ValueError(f"softmax_cross_entropy needs labels of shape ({n},) for logits of shape "
+                         f"({n}, {classes}), got shape {shape}")
+    if not xp.isdtype(labels.dtype, "integral"):
+        raise ValueError(f"softmax_cross_entropy needs integer class labels, got dtype "
+                         f"{labels.dtype}; convert them, e.g. t.astype(int)")
+    if n and bool(xp.any(labels < 0)):
+        raise ValueError(f"softmax_cross_entropy got a negative label ({int(xp.min(labels))}); "
+                         f"labels are class indices in 0..{classes - 1}")
+    if n and bool(xp.any(labels >= classes)):
+        raise ValueError(f"softmax_cross_entropy got label {int(xp.max(labels))}, out of range for "
+                         f"{classes} classes; labels are class indices in 0..{classes - 1}")
 
 
 def softmax_cross_entropy(x: VariableLike, t: VariableLike) -> Variable:
@@ -133,6 +162,12 @@ def softmax_cross_entropy(x: VariableLike, t: VariableLike) -> Variable:
     -------
     Variable
         ``-mean(log_softmax(x)[i, t[i]])``, a 0-d Variable.
+
+    Raises
+    ------
+    ValueError
+        Saying which, when `x` is not 2-D or the labels are not ``N`` integers in
+        ``0..C-1`` (one-hot or float labels included).
 
     Examples
     --------
@@ -152,7 +187,10 @@ def softmax_cross_entropy(x: VariableLike, t: VariableLike) -> Variable:
     if backend.is_array(t):  # labels obey the operands' rule: one backend, one device
         backend.get_array_module(x, t)
     xp = x.xp
+    if x.ndim != 2:
+        raise ValueError(f"softmax_cross_entropy needs logits of shape (N, C), got {tuple(x.shape)}")
     n, classes = x.shape
     labels = xp.asarray(t, device=x.device)
+    _check_labels(xp, labels, n, classes)
     one_hot = xp.astype(xp.arange(classes, device=x.device) == labels[:, None], x.dtype)
     return neg(sum(mul(log_softmax(x, axis=1), Constant(one_hot)))) / n

@@ -1,6 +1,8 @@
 """Reductions: sum, mean, max, min."""
 from __future__ import annotations
 
+import operator
+
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
 from gdezero.ops.shapes import broadcast_to, reshape
@@ -9,8 +11,26 @@ from gdezero.ops.shapes import broadcast_to, reshape
 def _axes(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
-    axis = axis if isinstance(axis, tuple) else (axis,)
+    axis = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     return tuple(a % ndim for a in axis)
+
+
+def _checked_axis(axis, shape, who):
+    """`axis` (None, an int, a tuple or a list) as None or a tuple of axes in 0..ndim-1;
+    a ValueError naming the axis and ndim when one is out of range or repeated."""
+    if axis is None:
+        return None
+    ndim = len(shape)
+    axes = []
+    for a in (axis if isinstance(axis, (tuple, list)) else (axis,)):
+        a = operator.index(a)
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{who}: axis {a} is out of range for a Variable of ndim {ndim} "
+                             f"(shape {tuple(shape)}); use -{ndim}..{ndim - 1}")
+        axes.append(a % ndim)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{who}: axis {axis} repeats an axis (shape {tuple(shape)})")
+    return tuple(axes)
 
 
 def _keepdims_shape(x_shape, axis):
@@ -38,7 +58,10 @@ def _extremum_grad(f, gy):
     shape = _keepdims_shape(x.shape, f.axis)
     xp = _xp(x.data)
     y = xp.reshape(f.outputs[0]().data, shape)
-    hits = xp.astype(x.data == y, x.dtype)
+    hits = x.data == y
+    if xp.isdtype(x.dtype, "real floating"):  # a NaN extremum is its NaN element(s), as in torch
+        hits = hits | (xp.isnan(x.data) & xp.isnan(y))
+    hits = xp.astype(hits, x.dtype)
     share = hits / xp.sum(hits, axis=_axes(f.axis, x.ndim), keepdims=True)
     return broadcast_to(reshape(gy, shape), x.shape) * Constant(share)
 
@@ -82,6 +105,11 @@ def sum(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
     Variable
         The sums.
 
+    Raises
+    ------
+    ValueError
+        When an axis is out of range or repeated.
+
     Examples
     --------
     >>> import numpy as np
@@ -91,7 +119,8 @@ def sum(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
     >>> F.sum(x), F.sum(x, axis=0), x.sum(axis=1, keepdims=True).shape
     (variable(10.0), variable([4. 6.]), (2, 1))
     """
-    return Sum(axis, keepdims)(x)
+    x = as_variable(x)
+    return Sum(_checked_axis(axis, x.shape, "sum"), keepdims)(x)
 
 
 def mean(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
@@ -111,6 +140,11 @@ def mean(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable
     Variable
         The means.
 
+    Raises
+    ------
+    ValueError
+        When an axis is out of range or repeated.
+
     Examples
     --------
     >>> import numpy as np
@@ -125,10 +159,20 @@ def mean(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable
               [0.25 0.25]])
     """
     x = as_variable(x)
+    axis = _checked_axis(axis, x.shape, "mean")
     count = 1
     for a in _axes(axis, x.ndim):
         count *= x.shape[a]
     return sum(x, axis, keepdims) / count
+
+
+def _extremum_axis(x, axis, who):
+    """The checked axis of max/min; an empty reduction has no value: ValueError."""
+    axis = _checked_axis(axis, x.shape, who)
+    if any(x.shape[a] == 0 for a in _axes(axis, x.ndim)):
+        raise ValueError(f"{who} of an empty Variable (shape {tuple(x.shape)}, axis {axis}) has "
+                         f"no value; reduce over non-empty axes only")
+    return axis
 
 
 def max(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
@@ -150,6 +194,11 @@ def max(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
     Variable
         The maxima.
 
+    Raises
+    ------
+    ValueError
+        When an axis is out of range or repeated, or a reduced axis is empty.
+
     Examples
     --------
     >>> import numpy as np
@@ -160,7 +209,8 @@ def max(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
     >>> print(y, gd.grad(y, x))
     variable(3.0) variable([0.  0.5 0.5])
     """
-    return Max(axis, keepdims)(x)
+    x = as_variable(x)
+    return Max(_extremum_axis(x, axis, "max"), keepdims)(x)
 
 
 def min(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
@@ -182,6 +232,11 @@ def min(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
     Variable
         The minima.
 
+    Raises
+    ------
+    ValueError
+        When an axis is out of range or repeated, or a reduced axis is empty.
+
     Examples
     --------
     >>> import numpy as np
@@ -193,4 +248,5 @@ def min(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
     variable([1. 2.]) variable([[1. 0.]
               [0. 1.]])
     """
-    return Min(axis, keepdims)(x)
+    x = as_variable(x)
+    return Min(_extremum_axis(x, axis, "min"), keepdims)(x)

@@ -132,6 +132,11 @@ def stack(xs: Sequence[VariableLike]) -> Variable:
     Variable
         Of shape ``(len(xs), *shape)``.
 
+    Raises
+    ------
+    ValueError
+        For an empty `xs` or inputs of different shapes.
+
     Examples
     --------
     >>> import numpy as np
@@ -142,7 +147,27 @@ def stack(xs: Sequence[VariableLike]) -> Variable:
     variable([[1. 2.]
               [3. 4.]])
     """
+    xs = list(xs)
+    if not xs:
+        raise ValueError("stack needs at least one Variable, got an empty sequence")
+    shapes = {tuple(x.shape) for x in xs}
+    if len(shapes) > 1:
+        raise ValueError(f"stack needs Variables of one shape, got shapes {sorted(shapes)}")
     return Stack()(*xs)
+
+
+def _reshaped(shape, size, target):
+    """`target` with its -1 resolved for `size` elements; a ValueError naming both shapes
+    when no such shape exists."""
+    known = 1
+    for n in target:
+        known *= n if n != -1 else 1
+    free = target.count(-1)
+    if free > 1 or any(n < -1 for n in target) or (free and known == 0) or (
+            size != known if not free else size % known):
+        raise ValueError(f"cannot reshape a Variable of shape {tuple(shape)} ({size} elements) "
+                         f"to shape {target}")
+    return target if not free else tuple(size // known if n == -1 else n for n in target)
 
 
 def reshape(x: VariableLike, shape: Shape) -> Variable:
@@ -160,6 +185,11 @@ def reshape(x: VariableLike, shape: Shape) -> Variable:
     Variable
         `x` itself when the shape is unchanged, else a reshaped Variable.
 
+    Raises
+    ------
+    ValueError
+        When `shape` does not hold ``x.size`` elements, naming both shapes.
+
     Examples
     --------
     >>> import numpy as np
@@ -174,7 +204,7 @@ def reshape(x: VariableLike, shape: Shape) -> Variable:
     x = as_variable(x)
     if x.shape == shape:
         return x
-    return Reshape(shape)(x)
+    return Reshape(_reshaped(x.shape, x.size, shape))(x)
 
 
 def transpose(x: VariableLike, axes: Sequence[int] | None = None) -> Variable:
@@ -222,6 +252,11 @@ def broadcast_to(x: VariableLike, shape: Sequence[int]) -> Variable:
     Variable
         `x` itself when the shape is unchanged, else of shape `shape`.
 
+    Raises
+    ------
+    ValueError
+        When `x` does not broadcast to `shape`, naming both shapes.
+
     Examples
     --------
     >>> import numpy as np
@@ -233,9 +268,13 @@ def broadcast_to(x: VariableLike, shape: Sequence[int]) -> Variable:
     (2, 2) variable([2. 2.])
     """
     x = as_variable(x)
-    if x.shape == tuple(shape):
+    shape = tuple(shape)
+    if x.shape == shape:
         return x
-    return BroadcastTo(tuple(shape))(x)
+    if not backend.broadcasts_to(x.shape, shape):
+        raise ValueError(f"cannot broadcast a Variable of shape {tuple(x.shape)} to shape {shape}; "
+                         f"each axis must match or be 1, counted from the last")
+    return BroadcastTo(shape)(x)
 
 
 def sum_to(x: VariableLike, shape: Sequence[int]) -> Variable:
@@ -253,6 +292,11 @@ def sum_to(x: VariableLike, shape: Sequence[int]) -> Variable:
     Variable
         `x` itself when the shape is unchanged, else of shape `shape`.
 
+    Raises
+    ------
+    ValueError
+        When `shape` does not broadcast to ``x.shape``, naming both shapes.
+
     Examples
     --------
     >>> import numpy as np
@@ -263,9 +307,13 @@ def sum_to(x: VariableLike, shape: Sequence[int]) -> Variable:
     variable([[4. 6.]])
     """
     x = as_variable(x)
-    if x.shape == tuple(shape):
+    shape = tuple(shape)
+    if x.shape == shape:
         return x
-    return SumTo(tuple(shape))(x)
+    if not backend.broadcasts_to(shape, x.shape):
+        raise ValueError(f"cannot sum a Variable of shape {tuple(x.shape)} to shape {shape}: shape "
+                         f"{shape} does not broadcast to {tuple(x.shape)}")
+    return SumTo(shape)(x)
 
 
 def get_item(x: VariableLike, slices: Any) -> Variable:
@@ -314,6 +362,11 @@ def expand_dims(x: VariableLike, axis: int) -> Variable:
     Variable
         Of ``x.ndim + 1`` dimensions.
 
+    Raises
+    ------
+    ValueError
+        When `axis` is out of range.
+
     Examples
     --------
     >>> import numpy as np
@@ -325,6 +378,9 @@ def expand_dims(x: VariableLike, axis: int) -> Variable:
     """
     x = as_variable(x)
     shape = list(x.shape)
+    if not -len(shape) - 1 <= axis <= len(shape):
+        raise ValueError(f"expand_dims: axis {axis} is out of range for a Variable of ndim "
+                         f"{len(shape)} (shape {tuple(shape)}); use {-len(shape) - 1}..{len(shape)}")
     shape.insert(axis if axis >= 0 else len(shape) + 1 + axis, 1)
     return reshape(x, tuple(shape))
 
@@ -342,6 +398,11 @@ def flatten(x: VariableLike) -> Variable:
     Variable
         Of shape ``(x.shape[0], prod(x.shape[1:]))``.
 
+    Raises
+    ------
+    ValueError
+        For a 0-d `x`.
+
     Examples
     --------
     >>> import numpy as np
@@ -351,4 +412,7 @@ def flatten(x: VariableLike) -> Variable:
     (2, 12)
     """
     x = as_variable(x)
+    if x.ndim == 0:
+        raise ValueError("flatten keeps the first axis, so it needs a Variable of at least 1 "
+                         "dimension, got a 0-d one; use reshape(x, (1,)) instead")
     return reshape(x, (x.shape[0], -1))
