@@ -9,13 +9,18 @@ Workloads (issue 7):
   W2  gradient of Goldstein-Price at (1, 1)
   W3  sin and its 1st..4th derivatives on n points (repeated create_graph)
   W4  one Hessian-vector product of vectorised Rosenbrock-n (+ peak memory, tracemalloc)
-  W5  8th derivative of tanh at 1.0 (+ graph size at every order 1..8)
+  W5  8th derivative of tanh at 1.0 (+ graph size at every order 1..8), then tanh's n-th
+      derivative for n = 1..30: Taylor mode vs nested reverse (gdezero, PyTorch), each
+      capped at a few seconds per order
   W6  many Newton steps with create_graph=True (+ memory growth after gc.collect())
+  W7  derivatives(F.tanh, x, 30) on 1e5 points by Taylor mode (+ peak memory), beside
+      nested reverse mode at its largest order within the cap
 
 Every implementation's result is checked against the reference (AssertionError with the
 workload and implementation otherwise). Speed is reported, never asserted.
 """
 import argparse
+import fractions
 import gc
 import json
 import os
@@ -31,6 +36,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import gdezero as gd  # noqa: E402
 import gdezero.functions as F  # noqa: E402
+from gdezero.taylor import hvp_forward_over_reverse  # noqa: E402
 
 try:
     import torch
@@ -295,7 +301,8 @@ def w3(args):
     if torch is not None:
         t0 = torch.from_numpy(x0)
         impls["pytorch"] = lambda: sin_derivatives_torch(t0)
-    return Case("W3", f"sin and 1st..4th derivatives, n={args.n_points:.0e}",
+    return Case("W3", f"sin and 1st..4th derivatives (gd.derivatives: Taylor mode), "
+                      f"n={args.n_points:.0e}",
                 sin_derivatives_numpy(x0), impls)
 
 
@@ -327,13 +334,14 @@ def w4(args):
     rng = np.random.default_rng(0)
     x0, v0 = rng.uniform(-2, 2, n), rng.standard_normal(n)
     impls = {"gdezero": lambda: gd.hvp(rosenbrock, x0, v0),
+             "gdezero-fwd-over-rev": lambda: hvp_forward_over_reverse(rosenbrock, x0, v0),
              "numpy": lambda: rosenbrock_hvp_numpy(x0, v0)}
     if torch is not None:
         tx, tv = torch.from_numpy(x0), torch.from_numpy(v0)
         impls["pytorch"] = lambda: rosenbrock_hvp_torch(tx, tv)
     case = Case("W4", f"one HVP of Rosenbrock-n, n={n:.0e}", rosenbrock_hvp_numpy(x0, v0), impls,
                 rtol=1e-9, atol=1e-8)
-    for impl in ("gdezero", "numpy"):  # torch's own allocator is invisible to tracemalloc
+    for impl in ("gdezero", "gdezero-fwd-over-rev", "numpy"):  # torch's allocator: not traced
         peak = traced_peak(impls[impl]) / (8 * n)
         case.notes[impl] = {"peak_vectors": peak, "text": f"peak {peak:.1f} n-vectors"}
     return case
@@ -372,13 +380,14 @@ def tanh_derivatives_torch(x0, order):
 def w5(args):
     x0, order = np.array(1.0), 8
     impls = {"gdezero": lambda: tanh_derivatives_gdezero(x0, order),
+             "gdezero-taylor": lambda: gd.derivatives(F.tanh, x0, order, method="taylor")[1:],
              "numpy": lambda: tanh_derivatives_numpy(x0, order)}
     if torch is not None:
         t0 = torch.tensor(1.0, dtype=torch.float64)
         impls["pytorch"] = lambda: tanh_derivatives_torch(t0, order)
     case = Case("W5", "tanh's 1st..8th derivatives at 1.0", tanh_derivatives_numpy(x0, order), impls,
                 rtol=1e-9)
-    funcs = [count_gdezero_graph(g)[0] for g in impls["gdezero"]()]
+    funcs = [count_gdezero_graph(g)[0] for g in tanh_derivatives_gdezero(x0, order)]
     within = all(a <= b for a, b in zip(funcs, DEZERO_TANH_FUNCTIONS))
     case.notes["gdezero"] = {"functions_per_order": funcs,
                              "text": f"functions per order {funcs} "
@@ -389,7 +398,122 @@ def w5(args):
     return case
 
 
-WORKLOADS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6}
+# ============================================================================ W5 by order, W7: Taylor mode
+def tanh_derivative_exact(x, order):
+    """d^order tanh at each float of `x`: P_order(tanh x) with P_0 = t, P_{k+1} = (1 - t^2) P_k',
+    integer coefficients evaluated exactly (Fractions) at the float tanh(x), then rounded."""
+    poly = [0, 1]  # coefficients of t^0, t^1, ...
+    for _ in range(order):
+        deriv = [i * c for i, c in enumerate(poly)][1:] or [0]
+        poly = [0] * (len(deriv) + 2)
+        for i, c in enumerate(deriv):
+            poly[i] += c
+            poly[i + 2] -= c
+    out = []
+    for t in np.tanh(np.atleast_1d(np.asarray(x, dtype=np.float64))):
+        t, value = fractions.Fraction(float(t)), fractions.Fraction(0)
+        for c in reversed(poly):
+            value = value * t + c
+        out.append(float(value))
+    return np.array(out).reshape(np.shape(x))
+
+
+def check_scaled(workload, impl, got, want, rtol):
+    """Relative error per derivative, measured against 1e-3 of its largest magnitude near zeros."""
+    got, want = np.asarray(to_numpy(got), dtype=np.float64), np.asarray(want, dtype=np.float64)
+    scale = np.maximum(np.abs(want), 1e-3 * np.max(np.abs(want)))
+    err = float(np.max(np.abs(got - want) / scale))
+    if not err <= rtol:
+        raise AssertionError(f"{workload}/{impl}: relative error {err:.3g} > {rtol:g}")
+
+
+def tanh_nth_torch(t0, order):
+    x = t0.detach().requires_grad_()
+    g = torch.tanh(x)
+    for _ in range(order):
+        g, = torch.autograd.grad(g, x, create_graph=True)
+    return g
+
+
+def timed_once(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def w5_orders(args):
+    """tanh's n-th derivative at 1.0 for n = 1..max_order: rows of the per-order table."""
+    x0 = np.array(1.0)
+    impls = {"taylor": lambda n: gd.derivatives(F.tanh, x0, n, method="taylor")[-1],
+             "gdezero-reverse": lambda n: tanh_derivatives_gdezero(x0, n)[-1]}
+    if torch is not None:
+        t0 = torch.tensor(1.0, dtype=torch.float64)
+        impls["pytorch-reverse"] = lambda n: tanh_nth_torch(t0, n)
+    capped, rows = set(), []
+    for n in range(1, args.max_order + 1):
+        want = tanh_derivative_exact(1.0, n)
+        row = {"n": n}
+        for impl, fn in impls.items():
+            if impl in capped:
+                continue
+            single, got = timed_once(lambda: fn(n))  # noqa: B023 (called at once)
+            check_scaled("W5", f"{impl} n={n}", got, want, 1e-9)
+            if single * 3 > args.cap:  # about 2.8x per order: the next one would pass the cap
+                capped.add(impl)
+            if single < 0.05:  # fast enough to take the best of several
+                single = min(measure(lambda: fn(n), args.repeats, 1, 0))  # noqa: B023
+            row[impl] = single
+        rows.append(row)
+    return rows
+
+
+def print_orders(rows):
+    impls = list(rows[0])[1:]
+    print("W5 by order: tanh's n-th derivative at 1.0 (min time; '-' past the cap)")
+    print("| n | " + " | ".join(impls) + " | pytorch/taylor |")
+    print("|---|" + "---|" * len(impls) + "---|")
+    for r in rows:
+        cells = [fmt_time(r[i]) if i in r else "-" for i in impls]
+        ratio = f"{r['pytorch-reverse'] / r['taylor']:.1f}x" if "pytorch-reverse" in r else ""
+        print(f"| {r['n']} | " + " | ".join(cells) + f" | {ratio} |")
+
+
+def w7(args):
+    """derivatives(F.tanh, x, 30) on many points; nested reverse at its largest order in the cap."""
+    n_points, order = args.n_taylor, 30
+    x0 = np.linspace(-3.0, 3.0, n_points)
+    sample = np.arange(0, n_points, max(1, n_points // 16))
+
+    def taylor():
+        return gd.derivatives(F.tanh, x0, order, method="taylor")
+    got = taylor()
+    for k in (1, 2, 5, 10, 20, 30):
+        check_scaled("W7", f"taylor order {k}", to_numpy(got[k])[sample],
+                     tanh_derivative_exact(x0[sample], k), 1e-10)
+    del got
+    seconds = min(measure(taylor, min(args.repeats, 3), 1, 0))
+    peak = traced_peak(taylor)
+    title = f"tanh's 0..{order}th derivatives, n={n_points:.0e}"
+    rows = [{"workload": "W7", "title": title, "impl": "gdezero-taylor", "min_s": seconds,
+             "median_s": seconds, "peak_bytes": peak,
+             "text": f"order {order}, peak {peak / 1e6:.0f} MB (targets at 1e5: 0.15 s, 150 MB)"}]
+    best = None
+    for n in range(1, order + 1):  # nested reverse mode: the largest order within the cap
+        single, got = timed_once(lambda: tanh_derivatives_gdezero(x0, n))  # noqa: B023
+        check_scaled("W7", f"reverse order {n}", to_numpy(got[-1])[sample],
+                     tanh_derivative_exact(x0[sample], n), 1e-9)
+        del got
+        best = (n, single)
+        if single * 3 > args.cap:
+            break
+    n, single = best
+    peak = traced_peak(lambda: tanh_derivatives_gdezero(x0, n))
+    rows.append({"workload": "W7", "title": title, "impl": "gdezero-reverse", "min_s": single,
+                 "median_s": single, "peak_bytes": peak,
+                 "text": f"order {n} only (the largest within {args.cap:g} s), peak {peak / 1e6:.0f} MB"})
+    return rows
+
+WORKLOADS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7}
 
 
 # ============================================================================ driver
@@ -443,11 +567,17 @@ def parse_args(argv=None):
     p.add_argument("--newton-steps", type=int, help="W6 steps (default 20000; quick 2000)")
     p.add_argument("--repeats", type=int, help="timing samples per implementation (default 7; quick 3)")
     p.add_argument("--inner", type=int, help="calls per sample for W1/W2 (default 200; quick 20)")
+    p.add_argument("--n-taylor", type=int, help="W7 points (default 1e5; quick 1e4)")
+    p.add_argument("--max-order", type=int, help="W5's highest order (default 30; quick 30)")
+    p.add_argument("--cap", type=float, help="seconds one nested-reverse run may take before the "
+                                             "next order is skipped (default 3; quick 0.1)")
     p.add_argument("--only", nargs="+", choices=sorted(WORKLOADS), help="run only these workloads")
     p.add_argument("--json", metavar="PATH", help="write the raw numbers here")
     args = p.parse_args(argv)
-    defaults = dict(n_points=10**4, n_rosen=10**4, newton_steps=2000, repeats=3, inner=20) if args.quick \
-        else dict(n_points=10**6, n_rosen=10**6, newton_steps=20000, repeats=7, inner=200)
+    defaults = dict(n_points=10**4, n_rosen=10**4, newton_steps=2000, repeats=3, inner=20,
+                    n_taylor=10**4, max_order=30, cap=0.1) if args.quick \
+        else dict(n_points=10**6, n_rosen=10**6, newton_steps=20000, repeats=7, inner=200,
+                  n_taylor=10**5, max_order=30, cap=3.0)
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -459,17 +589,28 @@ def main(argv=None):
     print(f"gdezero benchmarks: Python {platform.python_version()}, NumPy {np.__version__}, "
           f"PyTorch {torch.__version__ + ' (1 thread)' if torch is not None else 'not installed'}, "
           f"{'quick' if args.quick else 'full'} sizes, min over {args.repeats} repeats")
-    rows = []
+    rows, orders = [], None
     for name in args.only or WORKLOADS:
         case = WORKLOADS[name](args)
-        rows.extend(run_case(case, args.repeats))
-        print(f"{name}: {case.title}: ok", flush=True)
+        if isinstance(case, Case):
+            rows.extend(run_case(case, args.repeats))
+            title = case.title
+        else:  # measured and checked by the workload itself
+            rows.extend(case)
+            title = case[0]["title"]
+        if name == "W5":
+            orders = w5_orders(args)
+        print(f"{name}: {title}: ok", flush=True)
     print()
     print_table(rows)
+    if orders:
+        print()
+        print_orders(orders)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"args": vars(args), "numpy": np.__version__,
-                       "torch": torch.__version__ if torch is not None else None, "rows": rows}, fh, indent=1)
+                       "torch": torch.__version__ if torch is not None else None, "rows": rows,
+                       "w5_orders": orders}, fh, indent=1)
     return 0
 
 

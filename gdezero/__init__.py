@@ -14,12 +14,13 @@ from gdezero.core import (
     no_grad,
     using_config,
 )
-from gdezero.functional import derivatives, grad, hessian, hvp, jacobian
+from gdezero.functional import grad, hessian, hvp, jacobian
+from gdezero.taylor import derivatives, jvp, taylor
 
 __all__ = [
     "Variable", "Parameter", "Function", "Config", "using_config", "no_grad",
     "as_array", "as_variable", "get_array_module", "gpu_available",
-    "grad", "hvp", "hessian", "jacobian", "derivatives", "__version__",
+    "grad", "hvp", "hessian", "jacobian", "jvp", "taylor", "derivatives", "__version__",
 ]
 
 # Submodules a user reaches as `gd.NAME` without importing them: loaded on first access

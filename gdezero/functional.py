@@ -1,4 +1,5 @@
-"""Functional derivatives: grad, hvp, hessian, jacobian, derivatives.
+"""Functional derivatives by reverse mode: grad, hvp, hessian, jacobian (derivatives,
+jvp and taylor live in gdezero.taylor).
 
 None of them touches a leaf's `.grad`: gradients come back as values, so a user never
 needs `cleargrad()` between orders (as in JAX and torch.autograd.grad).
@@ -243,35 +244,3 @@ def jacobian(f: Callable[[Variable], VariableLike], x: VariableLike,
     """
     x = as_variable(x)
     return _rows(as_variable(f(x)), x, create_graph)
-
-
-def derivatives(f: Callable[[Variable], Variable], x: VariableLike, n: int) -> list[Variable]:
-    """``[f(x), f'(x), ..., f^(n)(x)]`` for an elementwise `f`, at all points at once.
-
-    Parameters
-    ----------
-    f : callable
-        An elementwise function of a Variable.
-    x : Variable or array
-        The points.
-    n : int
-        The highest order.
-
-    Returns
-    -------
-    list of Variable
-        ``n + 1`` Variables of `x`'s shape.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> d = gd.derivatives(lambda x: x ** 3, np.array([2.0]), 4)
-    >>> [float(v.data[0]) for v in d]
-    [8.0, 12.0, 12.0, 6.0, 0.0]
-    """
-    x = as_variable(x)
-    out = [f(x)]
-    for k in range(1, n + 1):
-        out.append(grad(out[-1], x, create_graph=k < n))
-    return out

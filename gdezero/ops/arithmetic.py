@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from gdezero.core import Function, Ones, Operand, Variable, VariableLike, _is_recording
+from gdezero.ops import series as S
 
 _SCALARS = (int, float)
 
@@ -17,6 +18,9 @@ class Add(Function):
     def backward(self, gy):
         return gy, gy
 
+    def taylor(self, x0, x1):
+        return S.add(x0, x1)
+
 
 class Sub(Function):
     def forward(self, x0, x1):
@@ -24,6 +28,9 @@ class Sub(Function):
 
     def backward(self, gy):
         return gy, -gy if self.needs_grad[1] else None
+
+    def taylor(self, x0, x1):
+        return S.sub(x0, x1)
 
 
 class Mul(Function):
@@ -35,6 +42,9 @@ class Mul(Function):
         need0, need1 = self.needs_grad
         return gy * x1 if need0 else None, gy * x0 if need1 else None
 
+    def taylor(self, x0, x1):
+        return S.mul(x0, x1)
+
 
 class Div(Function):
     def forward(self, x0, x1):
@@ -45,6 +55,9 @@ class Div(Function):
         gx0 = gy / x1
         return gx0 if self.needs_grad[0] else None, -gx0 * x0 / x1 if self.needs_grad[1] else None
 
+    def taylor(self, x0, x1):
+        return S.div(x0, x1)
+
 
 class Neg(Function):
     def forward(self, x):
@@ -52,6 +65,9 @@ class Neg(Function):
 
     def backward(self, gy):
         return -gy
+
+    def taylor(self, x):
+        return -x
 
 
 class ScaledMul(Function):  # x0 * x1 * c for one shape, c a Python scalar: the backward of x ** c
@@ -71,6 +87,9 @@ class ScaledMul(Function):  # x0 * x1 * c for one shape, c a Python scalar: the 
         return (ScaledMul(self.c)(gy, x1) if need0 else None,
                 ScaledMul(self.c)(gy, x0) if need1 else None)
 
+    def taylor(self, x0, x1):
+        return S.mul(x0, x1) * self.c
+
 
 class AddConstant(Function):  # x + c
     label = "Add"
@@ -83,6 +102,9 @@ class AddConstant(Function):  # x + c
 
     def backward(self, gy):
         return gy
+
+    def taylor(self, x):
+        return S.add_constant(x, self.c)
 
 
 class MulConstant(Function):  # x * c
@@ -97,6 +119,9 @@ class MulConstant(Function):  # x * c
     def backward(self, gy):
         return gy * self.c
 
+    def taylor(self, x):
+        return x * self.c
+
 
 class RSubConstant(Function):  # c - x
     label = "Sub"
@@ -109,6 +134,9 @@ class RSubConstant(Function):  # c - x
 
     def backward(self, gy):
         return -gy
+
+    def taylor(self, x):
+        return S.add_constant(-x, self.c)
 
 
 class DivConstant(Function):  # x / c
@@ -123,6 +151,9 @@ class DivConstant(Function):  # x / c
     def backward(self, gy):
         return gy / self.c
 
+    def taylor(self, x):
+        return x / self.c
+
 
 class RDivConstant(Function):  # c / x
     label = "Div"
@@ -136,6 +167,9 @@ class RDivConstant(Function):  # c / x
     def backward(self, gy):
         x, = self.inputs
         return gy * (-self.c) / (x * x)
+
+    def taylor(self, x):
+        return S.reciprocal(x, self.c)
 
 
 class Pow(Function):  # x ** c, c a Python scalar
@@ -154,6 +188,9 @@ class Pow(Function):  # x ** c, c a Python scalar
             return gy
         return ScaledMul(c)(gy, x if c == 2 else x ** (c - 1))
 
+    def taylor(self, x):
+        return S.power(x, self.c, self.outputs[0]().data)
+
 
 class RPow(Function):  # c ** x, c a positive Python scalar
     label = "Pow"
@@ -167,6 +204,9 @@ class RPow(Function):  # c ** x, c a positive Python scalar
     def backward(self, gy):
         x, = self.inputs
         return gy * rpow(x, self.c) * math.log(self.c)
+
+    def taylor(self, x):
+        return S.rpow(x, self.c, self.outputs[0]().data)
 
 
 def add(x0: VariableLike, x1: Operand) -> Variable:

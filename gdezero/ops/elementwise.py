@@ -5,6 +5,7 @@ import weakref
 
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Constant, Function, Variable, VariableLike
+from gdezero.ops import series as S
 
 
 def _output(f):
@@ -25,6 +26,9 @@ class Exp(Function):
     def backward(self, gy):
         return gy * _output(self)
 
+    def taylor(self, x):
+        return S.exp(x, _output(self).data)
+
 
 class Log(Function):
     def forward(self, x):
@@ -32,6 +36,9 @@ class Log(Function):
 
     def backward(self, gy):
         return gy / self.inputs[0]
+
+    def taylor(self, x):
+        return S.log(x, _output(self).data)
 
 
 def _partner(f, attr, make, back_attr):
@@ -62,6 +69,9 @@ class Sin(Function):
     def backward(self, gy):
         return gy * _partner(self, "_cos", cos, "_sin")
 
+    def taylor(self, x):
+        return S.sin(x, _output(self).data)
+
 
 class Cos(Function):
     _sin = None
@@ -78,6 +88,9 @@ class Cos(Function):
                 self._neg_sin = weakref.ref(d)
         return gy * d
 
+    def taylor(self, x):
+        return S.cos(x, _output(self).data)
+
 
 class Tan(Function):
     def forward(self, x):
@@ -86,6 +99,9 @@ class Tan(Function):
     def backward(self, gy):
         y = _output(self)
         return gy * (y * y + 1)
+
+    def taylor(self, x):
+        return S.tan(x, _output(self).data)
 
 
 class Tanh(Function):
@@ -96,6 +112,9 @@ class Tanh(Function):
         y = _output(self)
         return gy * (1 - y * y)
 
+    def taylor(self, x):
+        return S.tanh(x, _output(self).data)
+
 
 class Sqrt(Function):
     def forward(self, x):
@@ -103,6 +122,9 @@ class Sqrt(Function):
 
     def backward(self, gy):
         return gy / (_output(self) * 2)
+
+    def taylor(self, x):
+        return S.sqrt(x, _output(self).data)
 
 
 class Sigmoid(Function):
@@ -116,6 +138,9 @@ class Sigmoid(Function):
         y = _output(self)
         return gy * (y * (1 - y))
 
+    def taylor(self, x):
+        return S.sigmoid(x, _output(self).data)
+
 
 class ReLU(Function):
     def forward(self, x):
@@ -125,6 +150,10 @@ class ReLU(Function):
     def backward(self, gy):
         x = self.inputs[0].data
         return gy * _mask(x > 0, x)
+
+    def taylor(self, x):
+        x0 = x[0, ...]
+        return S.masked(x, _mask(x0 > 0, x0).data, _output(self).data)
 
 
 class LeakyReLU(Function):
@@ -139,6 +168,11 @@ class LeakyReLU(Function):
         slopes = _mask(x > 0, x) * (1 - self.slope) + self.slope
         return gy * slopes
 
+    def taylor(self, x):
+        x0 = x[0, ...]
+        slopes = _mask(x0 > 0, x0).data * (1 - self.slope) + self.slope
+        return S.masked(x, slopes, _output(self).data)
+
 
 class Clip(Function):
     def __init__(self, x_min, x_max):
@@ -150,6 +184,11 @@ class Clip(Function):
     def backward(self, gy):
         x = self.inputs[0].data
         return gy * _mask((x >= self.x_min) & (x <= self.x_max), x)
+
+    def taylor(self, x):
+        x0 = x[0, ...]
+        inside = _mask((x0 >= self.x_min) & (x0 <= self.x_max), x0).data
+        return S.masked(x, inside, _output(self).data)
 
 
 def exp(x: VariableLike) -> Variable:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
+from gdezero.ops import series as S
 from gdezero.ops.arithmetic import mul, neg, pow, sub
 from gdezero.ops.elementwise import exp
 from gdezero.ops.reductions import sum
@@ -23,6 +24,9 @@ class Softmax(Function):
         gx = y * gy
         return gx - y * sum(gx, axis=self.axis, keepdims=True)
 
+    def taylor(self, x):
+        return S.softmax(x, self.axis)
+
 
 class LogSoftmax(Function):
     def __init__(self, axis):
@@ -36,6 +40,9 @@ class LogSoftmax(Function):
     def backward(self, gy):
         y = self.outputs[0]()
         return gy - exp(y) * sum(gy, axis=self.axis, keepdims=True)
+
+    def taylor(self, x):
+        return S.log_softmax(x, self.axis)
 
 
 def softmax(x: VariableLike, axis: Axis = 1) -> Variable:

@@ -5,6 +5,7 @@ import operator
 
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
+from gdezero.ops import series as S
 from gdezero.ops.shapes import broadcast_to, reshape
 
 
@@ -38,6 +39,20 @@ def _keepdims_shape(x_shape, axis):
     return tuple(1 if i in axes else n for i, n in enumerate(x_shape))
 
 
+def _extremum_series(f, x):
+    """max/min: higher coefficients of the extrema of x_0, shared among ties as the gradient is."""
+    xp = _xp(x)
+    x0 = x[0, ...]
+    y0 = f.outputs[0]().data
+    y = xp.reshape(y0, _keepdims_shape(x0.shape, f.axis))
+    hits = x0 == y
+    if xp.isdtype(x.dtype, "real floating"):  # a NaN extremum is its NaN element(s), as in backward
+        hits = hits | (xp.isnan(x0) & xp.isnan(y))
+    hits = xp.astype(hits, x.dtype)
+    share = hits / xp.sum(hits, axis=_axes(f.axis, x0.ndim), keepdims=True)
+    return S.reduce_select(x, share, f.axis, f.keepdims, y0)
+
+
 class Sum(Function):
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
@@ -50,6 +65,9 @@ class Sum(Function):
         if not self.keepdims:
             gy = reshape(gy, _keepdims_shape(x_shape, self.axis))
         return broadcast_to(gy, x_shape)
+
+    def taylor(self, x):
+        return S.sum(x, self.axis, self.keepdims)
 
 
 def _extremum_grad(f, gy):
@@ -76,6 +94,9 @@ class Max(Function):
     def backward(self, gy):
         return _extremum_grad(self, gy)
 
+    def taylor(self, x):
+        return _extremum_series(self, x)
+
 
 class Min(Function):
     def __init__(self, axis, keepdims):
@@ -86,6 +107,9 @@ class Min(Function):
 
     def backward(self, gy):
         return _extremum_grad(self, gy)
+
+    def taylor(self, x):
+        return _extremum_series(self, x)
 
 
 def sum(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:

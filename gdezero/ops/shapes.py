@@ -7,6 +7,7 @@ from typing import Any
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Function, Shape, Variable, VariableLike, as_variable
+from gdezero.ops import series as S
 
 
 class Reshape(Function):
@@ -18,6 +19,9 @@ class Reshape(Function):
 
     def backward(self, gy):
         return reshape(gy, self.inputs[0].shape)
+
+    def taylor(self, x):
+        return S.reshape(x, self.shape)
 
 
 class Transpose(Function):
@@ -33,6 +37,9 @@ class Transpose(Function):
             inverse[a] = i
         return transpose(gy, inverse)
 
+    def taylor(self, x):
+        return S.transpose(x, self.axes)
+
 
 class BroadcastTo(Function):
     def __init__(self, shape):
@@ -43,6 +50,9 @@ class BroadcastTo(Function):
 
     def backward(self, gy):
         return sum_to(gy, self.inputs[0].shape)
+
+    def taylor(self, x):
+        return S.broadcast_to(x, self.shape)
 
 
 class SumTo(Function):
@@ -60,6 +70,9 @@ class SumTo(Function):
     def backward(self, gy):
         return broadcast_to(gy, self.inputs[0].shape)
 
+    def taylor(self, x):
+        return S.sum_to(x, self.shape)
+
 
 class GetItem(Function):
     def __init__(self, slices):
@@ -70,6 +83,11 @@ class GetItem(Function):
 
     def backward(self, gy):
         return GetItemGrad(self.slices, self.inputs[0].shape)(gy)
+
+    def taylor(self, x):
+        if _has_array_index(self.slices):  # advanced indexing may move axes: per row
+            return S.rowwise(self.forward, x)
+        return S.getitem(x, self.slices)
 
 
 class GetItemGrad(Function):
@@ -90,6 +108,9 @@ class GetItemGrad(Function):
 
     def backward(self, ggx):
         return get_item(ggx, self.slices)
+
+    def taylor(self, x):
+        return S.rowwise(self.forward, x)
 
 
 def _has_array_index(slices):
@@ -117,6 +138,9 @@ class Stack(Function):
 
     def backward(self, gy):
         return tuple(get_item(gy, (i, Ellipsis)) for i in range(len(self.inputs)))
+
+    def taylor(self, *xs):
+        return S.stack(xs, axis=0)
 
 
 def stack(xs: Sequence[VariableLike]) -> Variable:
