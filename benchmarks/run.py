@@ -15,6 +15,8 @@ Workloads (issue 7):
   W6  many Newton steps with create_graph=True (+ memory growth after gc.collect())
   W7  derivatives(F.tanh, x, 30) on 1e5 points by Taylor mode (+ peak memory), beside
       nested reverse mode at its largest order within the cap
+  W8  (--w8, minutes) one Rosenbrock HVP at n = 1e8 on a Dask LocalCluster of 2 worker
+      processes x 1 thread (+ each worker's peak memory), beside NumPy gdezero at n = 1e7
 
 Every implementation's result is checked against the reference (AssertionError with the
 workload and implementation otherwise). Speed is reported, never asserted.
@@ -516,6 +518,66 @@ def w7(args):
 WORKLOADS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7}
 
 
+# ============================================================================ W8: HVP on a Dask cluster
+def rosenbrock_hvp_dask(x, p):
+    """rosenbrock_hvp_numpy on Dask arrays, chunk by chunk (no n-vector on the client)."""
+    import dask.array as da
+    zero = da.zeros(1, dtype=x.dtype)
+    head, tail = x[:-1], x[1:]
+    diag = (da.concatenate([1200 * head ** 2 - 400 * tail + 2, zero])
+            + da.concatenate([zero, da.full(x.shape[0] - 1, 200.0, dtype=x.dtype)]))
+    off = -400 * head
+    return diag * p + da.concatenate([off * p[1:], zero]) + da.concatenate([zero, off * p[:-1]])
+
+
+def w8_rows(args):
+    """W8 rows: not a `Case`, since the Dask and NumPy sizes differ (1e8 against 1e7)."""
+    import dask
+    import dask.array as da
+    from dask.distributed import Client, LocalCluster
+
+    def peak_mib():  # this worker process's peak resident set size (Linux: KiB)
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    n, chunk = args.n_dask, args.dask_chunk
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      memory_limit=0) as cluster, Client(cluster) as client:
+        rng = da.random.default_rng(0)
+        x, v = client.persist([rng.uniform(-2, 2, n, chunks=chunk), rng.standard_normal(n, chunks=chunk)])
+        start_peaks = client.run(peak_mib)
+        samples = []
+        for _ in range(args.dask_repeats):
+            start = time.perf_counter()
+            hv = gd.hvp(rosenbrock, x, v).data.persist()
+            dask.distributed.wait(hv)
+            samples.append(time.perf_counter() - start)
+            exact = rosenbrock_hvp_dask(x, v)
+            error, scale = dask.compute(da.max(da.abs(hv - exact)), da.max(da.abs(exact)))
+            del hv
+            relative = float(error) / float(scale)
+            assert relative <= 1e-12, f"W8/gdezero-dask: relative error {relative:.3g} > 1e-12"
+        peaks = sorted(client.run(peak_mib).values())
+    text = (f"n={n:.0e}, chunk {chunk:.0e}, rel. error {relative:.2g}; worker peak "
+            f"{' / '.join(f'{p / 1024:.2f}' for p in peaks)} GB (idle after loading x, v: "
+            f"{' / '.join(f'{p / 1024:.2f}' for p in sorted(start_peaks.values()))} GB)")
+    rows = [{"workload": "W8", "title": "Rosenbrock HVP on Dask", "impl": "gdezero-dask",
+             "min_s": min(samples), "median_s": statistics.median(samples), "samples_s": samples,
+             "calls_per_sample": 1, "worker_peak_mib": peaks, "relative_error": relative, "text": text}]
+
+    n_np = min(n, args.n_numpy_w8)
+    rng = np.random.default_rng(0)
+    x0, v0 = rng.uniform(-2, 2, n_np), rng.standard_normal(n_np)
+    check("W8", "gdezero", gd.hvp(rosenbrock, x0, v0), rosenbrock_hvp_numpy(x0, v0), rtol=1e-9, atol=1e-8)
+    samples = measure(lambda: gd.hvp(rosenbrock, x0, v0), args.dask_repeats, warmup=0)
+    peak = traced_peak(lambda: gd.hvp(rosenbrock, x0, v0))
+    rows.append({"workload": "W8", "title": "Rosenbrock HVP on NumPy", "impl": "gdezero",
+                 "min_s": min(samples), "median_s": statistics.median(samples), "samples_s": samples,
+                 "calls_per_sample": 1, "peak_bytes": peak,
+                 "text": f"NumPy, one process, n={n_np:.0e}: peak {peak / 2 ** 30:.2f} GB (tracemalloc)"})
+    return rows
+
+
 # ============================================================================ driver
 def fmt_time(seconds):
     for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6)):
@@ -573,11 +635,18 @@ def parse_args(argv=None):
                                              "next order is skipped (default 3; quick 0.1)")
     p.add_argument("--only", nargs="+", choices=sorted(WORKLOADS), help="run only these workloads")
     p.add_argument("--json", metavar="PATH", help="write the raw numbers here")
+    p.add_argument("--w8", action="store_true",
+                   help="also W8: a Dask HVP at n = 1e8 on 2 worker processes (minutes; needs gdezero[dask])")
+    p.add_argument("--n-dask", type=int, help="W8 Dask size (default 1e8; quick 1e6)")
+    p.add_argument("--dask-chunk", type=int, help="W8 elements per chunk (default 1e6; quick 1e5)")
+    p.add_argument("--n-numpy-w8", type=int, default=10**7, help="W8 NumPy size (default 1e7)")
+    p.add_argument("--dask-repeats", type=int, default=1, help="W8 timing samples (default 1)")
     args = p.parse_args(argv)
     defaults = dict(n_points=10**4, n_rosen=10**4, newton_steps=2000, repeats=3, inner=20,
-                    n_taylor=10**4, max_order=30, cap=0.1) if args.quick \
-        else dict(n_points=10**6, n_rosen=10**6, newton_steps=20000, repeats=7, inner=200,
-                  n_taylor=10**5, max_order=30, cap=3.0)
+                    n_taylor=10**4, max_order=30, cap=0.1, n_dask=10**6, dask_chunk=10**5) \
+        if args.quick else dict(n_points=10**6, n_rosen=10**6, newton_steps=20000, repeats=7,
+                                inner=200, n_taylor=10**5, max_order=30, cap=3.0, n_dask=10**8,
+                                dask_chunk=10**6)
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -601,6 +670,9 @@ def main(argv=None):
         if name == "W5":
             orders = w5_orders(args)
         print(f"{name}: {title}: ok", flush=True)
+    if args.w8:
+        rows.extend(w8_rows(args))
+        print("W8: Rosenbrock HVP on a Dask LocalCluster (2 workers x 1 thread): ok", flush=True)
     print()
     print_table(rows)
     if orders:

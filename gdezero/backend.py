@@ -5,6 +5,7 @@ standard functions on it. Namespaces are cached per array type, so a lookup on t
 hot path is one dict access.
 """
 import math
+import sys
 from typing import Any, TypeAlias
 
 import array_api_compat
@@ -94,7 +95,18 @@ def broadcasts_to(shape, target):
 
 
 def device_of(array):
+    """The device of an array of any backend (Dask arrays have no `.device`: 'cpu')."""
     return array_api_compat.device(array)
+
+
+def is_lazy(array):
+    """True for a Dask array: values exist only once computed."""
+    return array_api_compat.is_dask_array(array)
+
+
+def _numpy_beside_dask(a, b):
+    return (isinstance(a, np.ndarray) and array_api_compat.is_dask_array(b)) or (
+        isinstance(b, np.ndarray) and array_api_compat.is_dask_array(a))
 
 
 def get_array_module(*xs: Any, what: str = "one operation") -> Any:
@@ -102,6 +114,9 @@ def get_array_module(*xs: Any, what: str = "one operation") -> Any:
 
     Kernels call only the standard's functions on it, so they run on every backend
     (array-api-compat's wrappers for NumPy, CuPy and PyTorch).
+
+    Mixing backends raises TypeError and mixing devices ValueError, with one exception: NumPy
+    operands next to Dask data give the Dask namespace (see `harmonise`).
 
     Parameters
     ----------
@@ -146,6 +161,10 @@ def get_array_module(*xs: Any, what: str = "one operation") -> Any:
             first, xp, single_device = x, ns, single
             continue
         if ns is not xp:
+            if _numpy_beside_dask(first, x):  # NumPy is wrapped into Dask, never the reverse
+                if isinstance(first, np.ndarray):
+                    first, xp, single_device = x, ns, single
+                continue
             a, b = _backend_name(first), _backend_name(x)
             raise TypeError(
                 f"cannot mix array backends in {what}: {a} ({type(first).__name__}) "
@@ -160,6 +179,16 @@ def get_array_module(*xs: Any, what: str = "one operation") -> Any:
     if xp is None:
         return _namespace_of(np.empty(0))[0]
     return xp
+
+
+def harmonise(*arrays):
+    """The arrays on one backend: NumPy arrays next to Dask data become Dask arrays
+    (one chunk each); every other array (and Python scalars, None) passes unchanged."""
+    if not any(array_api_compat.is_dask_array(a) for a in arrays):
+        return arrays
+    import dask.array as da
+    return tuple(da.from_array(a, chunks=a.shape) if isinstance(a, np.ndarray) else a
+                 for a in arrays)
 
 
 def namespace_of_type(array):
@@ -291,14 +320,168 @@ def scatter_add(xp, out, index, values):
         return out
     # Any other namespace: the flat positions the index selects, then add into them.
     size = math.prod(out.shape)
-    positions = xp.reshape(xp.reshape(xp.arange(size, device=out.device), out.shape)[index], (-1,))
+    device = device_of(out)
+    positions = xp.reshape(getitem(xp.reshape(xp.arange(size, device=device), out.shape), index), (-1,))
     flat_values = xp.reshape(values, (-1,))
     if array_api_compat.is_torch_array(out):
         out.reshape(-1).index_add_(0, positions, flat_values)
         return out
+    if array_api_compat.is_dask_array(out):
+        return out + _dask_bincount(positions, flat_values, out)
     # Standard-only fallback (e.g. array_api_strict): a one-hot matrix sums the repeats.
-    one_hot = xp.astype(xp.arange(size, device=out.device)[:, None] == positions[None, :], out.dtype)
+    one_hot = xp.astype(xp.arange(size, device=device)[:, None] == positions[None, :], out.dtype)
     return out + xp.reshape(xp.matmul(one_hot, flat_values), out.shape)
+
+
+def _dask_bincount(positions, flat_values, out):
+    """Sums of `flat_values` per flat position, shaped and typed like `out`: per-block
+    bincounts added up (O(len + size) work), never a one-hot matrix."""
+    import dask.array as da
+    flat_values = da.asarray(flat_values)
+    positions = da.asarray(positions).rechunk(flat_values.chunks)  # bincount pairs blocks
+    sums = da.bincount(positions, weights=flat_values, minlength=math.prod(out.shape))
+    return da.reshape(sums, out.shape).astype(out.dtype, copy=False)
+
+
+# ----------------------------------------------------------------------------- indexing
+def _has_array_index(items):
+    return any(not isinstance(s, (int, slice, type(None), type(Ellipsis))) for s in items)
+
+
+def getitem(array, key):
+    """`array[key]`, also on Dask: a boolean mask's unknown result length is computed at
+    once (Dask would otherwise fail much later on nan shapes), and integer arrays on
+    several leading axes go through flat positions (Dask indexes one axis at a time)."""
+    if not array_api_compat.is_dask_array(array):
+        return array[key]
+    items = key if isinstance(key, tuple) else (key,)
+    arrays = [k for k in items if is_array(k) and getattr(k, "ndim", 0) > 0 and not _is_bool(k)]
+    if len(arrays) > 1 or any(a.ndim > 1 for a in arrays):
+        return _dask_leading_arrays(array, items)
+    out = array[key]
+    if any(math.isnan(n) for n in out.shape):
+        out.compute_chunk_sizes()
+    return out
+
+
+def _dask_leading_arrays(array, items):
+    """array[i0, i1, ..., ik] for integer arrays on the first k axes (NumPy's semantics)."""
+    k = len(items)
+    if not all(is_array(i) and not _is_bool(i) for i in items) or k > array.ndim:
+        raise NotImplementedError(
+            f"Dask indexes with one 1-D array at a time; an index of {k} entries mixing "
+            f"several or n-D arrays with slices, None or booleans is not supported on Dask: "
+            f"index one axis at a time (x[i][:, j]) or compute() the array first")
+    import dask.array as da
+    lead = array.shape[:k]
+    flat = 0
+    for index, n in zip(items, lead):  # row-major flat position over the leading axes
+        flat = flat * n + da.asarray(index) % n
+    shape = tuple(flat.shape)
+    rows = reshape(da, array, (math.prod(lead),) + tuple(array.shape[k:]))
+    return reshape(da, rows[da.reshape(flat, (-1,))], shape + tuple(array.shape[k:]))
+
+
+def _is_bool(index):
+    return str(index.dtype) == "bool"
+
+
+def getitem_grad(xp, gy, key, in_shape):
+    """The gradient of `x[key]` w.r.t. x (shape `in_shape`) for the output gradient `gy`:
+    zeros with gy placed at `key`, repeated integer indices adding up."""
+    items = key if isinstance(key, tuple) else (key,)
+    if array_api_compat.is_dask_array(gy):
+        if not _has_array_index(items):
+            padded = _dask_pad_basic(gy, items, in_shape)
+            if padded is not None:
+                return padded
+        gx = xp.zeros(in_shape, dtype=gy.dtype, chunks=tuple(max(1, c) for c in gy.chunksize)
+                      if gy.ndim == len(in_shape) else "auto")
+    else:
+        gx = xp.zeros(in_shape, dtype=gy.dtype, device=device_of(gy))
+    if _has_array_index(items):
+        return scatter_add(xp, gx, key, gy)
+    if None in items:  # setitem takes no newaxis: drop it from the key and from gy
+        key = tuple(s for s in items if s is not None)
+        gy = xp.reshape(gy, gx[key].shape)
+    gx[key] = gy
+    return gx
+
+
+def _dask_pad_basic(gy, items, in_shape):
+    """For ints, None, `...` and step-1 slices, the gradient is gy padded with zeros: a few
+    tasks per block, where Dask's setitem costs ~0.3 s of graph building per call. None
+    for other steps (the caller falls back to setitem)."""
+    import dask.array as da
+    if items.count(Ellipsis) == 1:
+        at = items.index(Ellipsis)
+        fill = len(in_shape) - (len(items) - 1 - items.count(None))
+        items = items[:at] + (slice(None),) * fill + items[at + 1:]
+    items = items + (slice(None),) * (len(in_shape) - len(items) + items.count(None))
+    shape, pads, axis = [], [], 0
+    for item in items:  # gy's axes, with None's dropped and ints restored as length 1
+        if item is None:
+            continue
+        n = in_shape[axis]
+        if isinstance(item, slice):
+            start, stop, step = item.indices(n)
+            if step != 1:
+                return None
+            length = max(0, stop - start)
+            shape.append(length)
+            pads.append((start, n - start - length))
+        else:
+            i = item % n
+            shape.append(1)
+            pads.append((i, n - i - 1))
+        axis += 1
+    if 0 in shape:  # an empty slice: Dask cannot pad a zero-length block
+        return da.zeros(in_shape, dtype=gy.dtype)
+    return da.pad(da.reshape(gy, tuple(shape)), pads)
+
+
+def reshape(xp, array, shape):
+    """`xp.reshape`, also for Dask reshapes that regroup axes across chunk boundaries
+    (e.g. (4, 6) <-> (3, 8)), which go through a flat intermediate Dask can split."""
+    try:
+        return xp.reshape(array, shape)
+    except NotImplementedError:
+        if not array_api_compat.is_dask_array(array):
+            raise
+        return xp.reshape(xp.reshape(array, (-1,)), shape)
+
+
+def singular_matrix_errors():
+    """The exception types a backend's `linalg.solve` raises for a singular matrix (and
+    nothing broader: a chunking or shape error must not pass for a singular matrix)."""
+    errors = [np.linalg.LinAlgError]  # NumPy, array_api_strict, CuPy and Dask raise it
+    torch = sys.modules.get("torch")  # only loaded when torch arrays are in use
+    if torch is not None:
+        errors.append(torch.linalg.LinAlgError)
+    return tuple(errors)
+
+
+def solve(xp, matrix, rhs):
+    """`xp.linalg.solve(matrix, rhs)`; Dask's needs square blocks, so both are rechunked
+    into one block each (minimize's 'newton' caps n at a size that fits one block)."""
+    if array_api_compat.is_dask_array(matrix):
+        matrix = matrix.rechunk(matrix.shape)
+        rhs = rhs.rechunk(rhs.shape)
+    return xp.linalg.solve(matrix, rhs)
+
+
+def settle(arrays, scalars=()):
+    """(arrays, floats): on Dask the arrays are persisted (kept computed, in the workers'
+    memory on a cluster) and the size-1 `scalars` computed in the same pass, so later
+    graphs start from the kept blocks instead of repeating their history. On eager
+    backends the arrays pass unchanged and the scalars become Python floats."""
+    arrays, scalars = tuple(arrays), tuple(scalars)
+    if any(array_api_compat.is_dask_array(a) for a in arrays + scalars):
+        import dask
+        kept = dask.persist(*arrays, *scalars)
+        arrays, scalars = kept[:len(arrays)], dask.compute(*kept[len(arrays):])
+    return arrays, tuple(float(namespace_of_type(s).reshape(s, ())) if is_array(s) else float(s)
+                         for s in scalars)
 
 
 def to_numpy(array):

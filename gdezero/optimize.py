@@ -3,15 +3,18 @@
 `minimize` works on any Array API backend: the iterates stay on `x0`'s backend and
 device, and only standard calls on its namespace are used. `'newton-cg'` needs only
 Hessian-vector products, so memory stays O(n); `'newton'` forms the n x n Hessian.
+On Dask the iterate (and each CG vector) is persisted once and the scalars a step needs
+are computed together, so no step's task graph holds the steps before it.
 `scipy_functions` adapts an objective to `scipy.optimize.minimize`.
 """
 import dataclasses
 import math
+import numbers
 import sys
 
 import numpy as np
 
-from gdezero.backend import get_array_module, to_numpy
+from gdezero.backend import get_array_module, settle, singular_matrix_errors, solve, to_numpy
 from gdezero.core import Variable, as_array
 from gdezero.functional import grad, hessian, scalar_output
 
@@ -38,18 +41,6 @@ class OptimizeResult:
     path: list = dataclasses.field(default_factory=list)  # NumPy copies of the iterates
 
 
-def _as_float(xp, a):
-    return float(xp.reshape(a, ()))
-
-
-def _norm(xp, a):
-    return math.sqrt(_as_float(xp, xp.sum(a * a)))
-
-
-def _dot(xp, a, b):
-    return _as_float(xp, xp.sum(a * b))
-
-
 class _Objective:
     """f checked to return a scalar, counting evaluations."""
 
@@ -61,10 +52,10 @@ class _Objective:
         return scalar_output(self.f, x, "minimize")
 
     def graph(self, x):
-        """(Variable x, recorded output y, float value of y) at array `x`."""
+        """(Variable x, recorded output y, float value of y) at array `x` (persisted)."""
         xv = Variable(x)
         y = self(xv)
-        return xv, y, _as_float(self.xp, y.data)
+        return xv, y, settle((), (y.data,))[1][0]
 
 
 def _line_search(obj, x, fx, slope, p):
@@ -73,10 +64,12 @@ def _line_search(obj, x, fx, slope, p):
     Returns the graph at the accepted point (as `_Objective.graph`), or None when no
     step that still moves x decreases f.
     """
+    xp = obj.xp
     t = 1.0
     for _ in range(_MAX_HALVINGS):
         x_new = x + t * p
-        if bool(obj.xp.all(x_new == x)):  # shorter steps cannot change x either
+        (x_new,), (unchanged,) = settle((x_new,), (xp.all(x_new == x),))
+        if unchanged:  # shorter steps cannot change x either
             return None
         state = obj.graph(x_new)
         f_new = state[2]
@@ -87,18 +80,20 @@ def _line_search(obj, x, fx, slope, p):
 
 
 def _newton_direction(xp, H, g, n):
-    """-H^-1 g, or None when the solve fails (a singular Hessian)."""
+    """(-H^-1 g, its slope g . p), or None when the Hessian is singular. Only a singular
+    matrix falls back: any other error (a backend's limitation, a bug) propagates."""
     try:
-        d = xp.linalg.solve(xp.reshape(H, (n, n)), xp.reshape(-g, (n, 1)))
-    # A singular matrix: NumPy's LinAlgError is a ValueError, torch's a RuntimeError.
-    except (ValueError, RuntimeError):
+        d = xp.reshape(solve(xp, xp.reshape(H, (n, n)), xp.reshape(-g, (n, 1))), g.shape)
+        (d,), (slope,) = settle((d,), (xp.sum(g * d),))  # a lazy solve fails here, inside the try
+    except singular_matrix_errors():
         return None
-    return xp.reshape(d, g.shape)
+    return d, slope
 
 
 def _cg_steihaug(xp, hvp, g, gnorm):
     """Truncated CG on H p = -g: stops at the forcing tolerance, or on negative
-    curvature with the last iterate (-g if that is the first direction)."""
+    curvature with the last iterate (-g if that is the first direction). Each step
+    settles its vectors, so no step's graph holds the steps before it."""
     tol = min(0.5, math.sqrt(gnorm)) * gnorm
     z = xp.zeros_like(g)
     r = g
@@ -106,13 +101,12 @@ def _cg_steihaug(xp, hvp, g, gnorm):
     rr = gnorm * gnorm
     for j in range(min(math.prod(g.shape), _CG_MAX_ITER)):
         Bd = hvp(d)
-        curvature = _dot(xp, d, Bd)
+        (d, Bd), (curvature,) = settle((d, Bd), (xp.sum(d * Bd),))
         if not curvature > 0:  # `not >` also catches a NaN curvature
             return -g if j == 0 else z
         alpha = rr / curvature
-        z = z + alpha * d
-        r = r + alpha * Bd
-        rr_new = _dot(xp, r, r)
+        r_new = r + alpha * Bd
+        (z, r), (rr_new,) = settle((z + alpha * d, r_new), (xp.sum(r_new * r_new),))
         if math.sqrt(rr_new) <= tol:
             break
         d = (rr_new / rr) * d - r
@@ -121,24 +115,49 @@ def _cg_steihaug(xp, hvp, g, gnorm):
 
 
 def _direction(method, obj, state, lr, tol):
-    """(gradient, its norm, step direction) at `state`; the direction is None when the
-    point is converged or not finite. Graphs built here die on return."""
+    """(gradient, its norm, step direction, slope g . p) at `state`; the direction is
+    None when the point is converged or not finite, the slope None where not computed.
+    Graphs built here die on return."""
     xv, y, fx = state
     xp = obj.xp
     g_var = grad(y, xv, create_graph=method == "newton-cg")
-    g = g_var.data
-    gnorm = _norm(xp, g)
+    (g,), (gg,) = settle((g_var.data,), (xp.sum(g_var.data * g_var.data),))
+    gnorm = math.sqrt(gg)
     if not (math.isfinite(fx) and math.isfinite(gnorm)) or gnorm <= tol:
-        return g, gnorm, None
+        return g, gnorm, None, None
     if method == "gd":
-        return g, gnorm, -lr * g
+        return g, gnorm, -lr * g, None
     if method == "newton":
-        return g, gnorm, _newton_direction(xp, hessian(obj, xv).data, g, math.prod(g.shape))
+        newton = _newton_direction(xp, hessian(obj, xv).data, g, math.prod(g.shape))
+        return (g, gnorm, None, None) if newton is None else (g, gnorm, *newton)
 
     def hvp(v):  # reuses this iteration's gradient graph; v seeds its backward (v^T H = H v)
         return grad(g_var, xv, grad_outputs=v).data
 
-    return g, gnorm, _cg_steihaug(xp, hvp, g, gnorm)
+    p = _cg_steihaug(xp, hvp, g, gnorm)
+    return g, gnorm, p, settle((), (xp.sum(g * p),))[1][0]
+
+
+def _check_max_iter(max_iter, method):
+    """max_iter, or the method's default for None: a positive int, else ValueError."""
+    if max_iter is None:
+        return _DEFAULT_MAX_ITER[method]
+    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral):
+        raise ValueError(f"max_iter must be a positive int (or None for the method's default), got "
+                         f"{type(max_iter).__name__} {max_iter!r}")
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be a positive int, got {max_iter}: at least one iteration "
+                         f"is needed to stop")
+    return int(max_iter)
+
+
+def _check_tol(tol):
+    """tol as a float: a finite number >= 0, else ValueError."""
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
+        raise ValueError(f"tol must be a finite number >= 0, got {type(tol).__name__} {tol!r}")
+    if not (math.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be a finite number >= 0 (the gradient norm to stop at), got {tol}")
+    return float(tol)
 
 
 def _start(x0):
@@ -225,6 +244,8 @@ def minimize(f, x0, method="newton-cg", lr=1e-3, tol=1e-8, max_iter=None, callba
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; valid methods are "
                          + ", ".join(repr(m) for m in METHODS))
+    max_iter = _check_max_iter(max_iter, method)
+    tol = _check_tol(tol)
     xp, x = _start(x0)
     n = math.prod(x.shape)
     if method == "newton":
@@ -235,16 +256,14 @@ def minimize(f, x0, method="newton-cg", lr=1e-3, tol=1e-8, max_iter=None, callba
         if not hasattr(getattr(xp, "linalg", None), "solve"):
             raise ValueError(f"method='newton' needs the Array API linalg extension "
                              f"(linalg.solve), which {xp.__name__} lacks; use method='newton-cg'")
-    if max_iter is None:
-        max_iter = _DEFAULT_MAX_ITER[method]
     obj = _Objective(f, xp)
     path = [np.array(to_numpy(x))] if keep_path else []
     bar = _Progress(method, max_iter) if progress else None
-    state = obj.graph(x)
+    state = obj.graph(settle((x,))[0][0])
     nit = 0
     while True:
         fx = state[2]
-        g, gnorm, p = _direction(method, obj, state, lr, tol)
+        g, gnorm, p, slope = _direction(method, obj, state, lr, tol)
         if bar is not None:
             bar.show(nit, fx, gnorm)
         if not (math.isfinite(fx) and math.isfinite(gnorm)):
@@ -260,10 +279,9 @@ def minimize(f, x0, method="newton-cg", lr=1e-3, tol=1e-8, max_iter=None, callba
             break
         x = state[0].data
         if method == "gd":
-            state = obj.graph(x + p)
+            state = obj.graph(settle((x + p,))[0][0])
         else:
-            slope = None if p is None else _dot(xp, g, p)
-            if slope is None or not slope < 0:  # not a descent direction: steepest descent
+            if p is None or not slope < 0:  # not a descent direction: steepest descent
                 p, slope = -g, -gnorm * gnorm
             state = _line_search(obj, x, fx, slope, p)
             if state is None:

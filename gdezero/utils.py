@@ -5,7 +5,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from gdezero.backend import Array, get_array_module, to_numpy
+from gdezero.backend import Array, device_of, get_array_module, to_numpy
 from gdezero.core import Variable, VariableLike
 from gdezero.functional import grad
 
@@ -44,7 +44,7 @@ def _slopes64(f, x, args, kwargs, eps):
         lower = total(flat)
         flat[i] = original
         slopes.append((upper - lower) / (2 * eps))
-    return xp.reshape(xp.asarray(slopes, dtype=xp.float64, device=x.device), shape)
+    return xp.reshape(xp.asarray(slopes, dtype=xp.float64, device=device_of(x)), shape)
 
 
 def numerical_grad(f: Callable[..., VariableLike], x: VariableLike, *args: Any, eps: float = 1e-4,
@@ -206,7 +206,7 @@ def gradgradcheck(f: Callable[..., Variable], x: VariableLike, v: VariableLike |
     xp = get_array_module(x)
     shape = tuple(x.shape)
     if v is None:  # fixed, uneven weights in [0.5, 1.5): every column of H counts differently
-        ramp = xp.arange(math.prod(shape), dtype=x.dtype, device=x.device) * 0.6180339887
+        ramp = xp.arange(math.prod(shape), dtype=x.dtype, device=device_of(x)) * 0.6180339887
         v = xp.reshape(ramp % 1 + 0.5, shape)
     v = _data(v)
     get_array_module(x, v)  # one backend, one device

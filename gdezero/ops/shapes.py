@@ -15,7 +15,7 @@ class Reshape(Function):
         self.shape = shape
 
     def forward(self, x):
-        return _xp(x).reshape(x, self.shape)
+        return backend.reshape(_xp(x), x, self.shape)
 
     def backward(self, gy):
         return reshape(gy, self.inputs[0].shape)
@@ -79,7 +79,7 @@ class GetItem(Function):
         self.slices = slices
 
     def forward(self, x):
-        return x[self.slices]
+        return backend.getitem(x, self.slices)
 
     def backward(self, gy):
         return GetItemGrad(self.slices, self.inputs[0].shape)(gy)
@@ -95,16 +95,7 @@ class GetItemGrad(Function):
         self.slices, self.in_shape = slices, in_shape
 
     def forward(self, gy):
-        xp = _xp(gy)
-        gx = xp.zeros(self.in_shape, dtype=gy.dtype, device=backend.device_of(gy))
-        if _has_array_index(self.slices):  # repeated indices must add up
-            return backend.scatter_add(xp, gx, self.slices, gy)
-        key = self.slices
-        if isinstance(key, tuple) and None in key:  # setitem takes no newaxis: drop it from both
-            key = tuple(s for s in key if s is not None)
-            gy = xp.reshape(gy, gx[key].shape)
-        gx[key] = gy
-        return gx
+        return backend.getitem_grad(_xp(gy), gy, self.slices, self.in_shape)
 
     def backward(self, ggx):
         return get_item(ggx, self.slices)
