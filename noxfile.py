@@ -47,8 +47,10 @@ def tests_cupy(session):
 
 @nox.session(python=PYTHON)
 def lint(session):
-    session.install("ruff")
+    """ruff on everything; mypy on gdezero/ (configured in pyproject.toml) against its own dependencies."""
+    session.install("ruff", "mypy", "-e", ".")
     session.run("ruff", "check", ".")
+    session.run("mypy", "gdezero")
 
 
 @nox.session(python=PYTHON)

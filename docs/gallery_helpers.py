@@ -40,8 +40,8 @@ def public_api():
                "gdezero.utils": (gdezero.utils, UTILS),
                "gdezero.graph": (gdezero.graph, GRAPH),
                "gdezero.optimize": (gdezero.optimize, OPTIMIZE)}
-    return {name: [n for n in names if callable(getattr(module, n, None))]
-            for name, (module, names) in modules.items()}
+    # hasattr, not callable: Config is an object (the grad mode), documented like the functions
+    return {name: [n for n in names if hasattr(module, n)] for name, (module, names) in modules.items()}
 
 
 def example_argv(gallery_conf, script_vars):
@@ -111,7 +111,11 @@ def _api_page():
     lines = ["API reference", "=============", "",
              "Every public name, with its docstring. ``import gdezero as gd`` gives the top-level names "
              "and the submodules ``gd.functions`` (usually imported as ``F``), ``gd.utils``, "
-             "``gd.graph`` and ``gd.optimize``, which load on first use.", ""]
+             "``gd.graph`` and ``gd.optimize``, which load on first use.", "",
+             "Type hints (checked by mypy; the package ships ``py.typed``) use a few aliases: ``Array`` "
+             "(shown as ``Any``: the backends share no static type) is an array of any supported backend, "
+             "``VariableLike`` a Variable or an Array, ``Operand`` also a Python scalar, ``Axis`` None, "
+             "an int or a tuple or list of ints, and ``Shape`` an int or a tuple or list of ints.", ""]
     for module, names in public_api().items():
         title, intro = API_SECTIONS[module]
         lines += [title, "-" * len(title), ""] + ([intro, ""] if intro else [])

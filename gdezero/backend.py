@@ -6,12 +6,17 @@ hot path is one dict access.
 """
 import math
 import sys
+from typing import Any, TypeAlias
 
 import array_api_compat
 import numpy as np
 
+# An array of any supported backend (numpy.ndarray, cupy.ndarray, torch.Tensor, an
+# array_api_strict array, a Dask array): they share no static type, so it is Any to mypy.
+Array: TypeAlias = Any
+
 # type(array) -> (namespace, single_device); filled lazily by _namespace_of.
-_NAMESPACES = {}
+_NAMESPACES: dict[type, tuple[Any, bool]] = {}
 # Array types whose arrays all live on one device: operands of one such type need no check.
 SINGLE_DEVICE_TYPES = {np.ndarray}
 
@@ -110,12 +115,43 @@ def _numpy_beside_dask(a, b):
         isinstance(b, np.ndarray) and array_api_compat.is_dask_array(a))
 
 
-def get_array_module(*xs, what="one operation"):
+def get_array_module(*xs: Any, what: str = "one operation") -> Any:
     """The Array API namespace of the arrays (or Variables) in `xs`.
 
-    Python scalars and None are ignored; with no array at all, the NumPy namespace.
-    Mixing backends raises TypeError; mixing devices raises ValueError. The exception:
-    NumPy operands next to Dask data give the Dask namespace (see `harmonise`).
+    Kernels call only the standard's functions on it, so they run on every backend
+    (array-api-compat's wrappers for NumPy, CuPy and PyTorch).
+
+    Mixing backends raises TypeError and mixing devices ValueError, with one exception: NumPy
+    operands next to Dask data give the Dask namespace (see `harmonise`).
+
+    Parameters
+    ----------
+    *xs : array, Variable, scalar or None
+        The operands. Python scalars and None are ignored; with no array at all, the
+        result is the NumPy namespace.
+    what : str, default "one operation"
+        What the operands are for, named in the error messages.
+
+    Returns
+    -------
+    namespace
+        The Array API namespace shared by the operands.
+
+    Raises
+    ------
+    TypeError
+        When the operands come from different backends, or one is not an array of a
+        supported backend.
+    ValueError
+        When they live on different devices.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> xp = gd.get_array_module(gd.Variable(np.array([1.0, 4.0])), 2.0)
+    >>> xp.sqrt(np.array([1.0, 4.0]))
+    array([1., 2.])
     """
     first = None
     xp = single_device = None
@@ -187,8 +223,20 @@ def _cuda_device_count(cupy):
         return 0
 
 
-def gpu_available():
-    """True when CuPy is importable and sees at least one CUDA device."""
+def gpu_available() -> bool:
+    """True when CuPy is importable and sees at least one CUDA device.
+
+    Returns
+    -------
+    bool
+        Whether `Variable.to_gpu` can move NumPy data to CuPy on this machine.
+
+    Examples
+    --------
+    >>> import gdezero as gd
+    >>> gd.gpu_available() in (True, False)
+    True
+    """
     try:
         import cupy
     except ImportError:

@@ -5,14 +5,18 @@ The engine does no array math of its own and never imports the op layer
 op would otherwise repeat: which inputs need a gradient, summing a gradient back to its
 input's shape, checking what a `backward` returns, and never handing out an alias.
 """
+from __future__ import annotations
+
 import contextlib
 import contextvars
 import heapq
 import math
 import weakref
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from gdezero import backend
-from gdezero.backend import get_array_module, is_array
+from gdezero.backend import Array, get_array_module, is_array
 
 # ============================================================================ grad mode
 # Per thread and per asyncio task: no_grad() in one never changes what another records.
@@ -21,22 +25,80 @@ _is_recording = _enable_backprop.get
 
 
 class _Config:
-    """DeZero's `Config.enable_backprop`, read and set in the current thread / task only."""
+    """DeZero's ``Config``: the grad mode of the current thread and asyncio task.
+
+    ``Config.enable_backprop`` is True by default. It is a context variable, so setting it
+    (or entering `no_grad` / `using_config`) in one thread or task never changes what
+    another records.
+
+    Attributes
+    ----------
+    enable_backprop : bool
+        Whether calls to Functions record the graph (their outputs get a creator).
+
+    Examples
+    --------
+    >>> import gdezero as gd
+    >>> gd.Config.enable_backprop
+    True
+    >>> with gd.no_grad():
+    ...     print(gd.Config.enable_backprop)
+    False
+    """
 
     @property
-    def enable_backprop(self):
+    def enable_backprop(self) -> bool:
+        """Whether Functions record the graph in this thread / task (True by default)."""
         return _enable_backprop.get()
 
     @enable_backprop.setter
-    def enable_backprop(self, value):
+    def enable_backprop(self, value: bool) -> None:
         _enable_backprop.set(bool(value))
+
+    def __repr__(self) -> str:
+        return f"Config(enable_backprop={self.enable_backprop})"
 
 
 Config = _Config()
 
 
 @contextlib.contextmanager
-def using_config(name, value):
+def using_config(name: str, value: bool) -> Iterator[None]:
+    """Set a grad-mode option for the ``with`` block, in this thread / task only.
+
+    The previous value comes back when the block ends, also on an exception.
+
+    Parameters
+    ----------
+    name : str
+        The option; gdezero has ``"enable_backprop"``.
+    value : bool
+        Its value inside the block.
+
+    Yields
+    ------
+    None
+        The block runs with the option set.
+
+    Raises
+    ------
+    ValueError
+        For an unknown option name.
+
+    See Also
+    --------
+    no_grad : ``using_config("enable_backprop", False)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> x = gd.Variable(np.array(3.0))
+    >>> with gd.using_config("enable_backprop", False):
+    ...     y = x * x
+    >>> y.creator is None
+    True
+    """
     if name != "enable_backprop":
         raise ValueError(f"unknown config {name!r}; gdezero has 'enable_backprop'")
     token = _enable_backprop.set(bool(value))
@@ -46,7 +108,27 @@ def using_config(name, value):
         _enable_backprop.reset(token)
 
 
-def no_grad():
+def no_grad() -> contextlib.AbstractContextManager[None]:
+    """A ``with`` block in which Functions record no graph (inference, parameter updates).
+
+    Per thread and asyncio task, as `using_config`. An output computed inside it cannot be
+    differentiated: `Variable.backward` and `grad` on it raise `RuntimeError`.
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        ``using_config("enable_backprop", False)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> x = gd.Variable(np.array(3.0))
+    >>> with gd.no_grad():
+    ...     y = x * x
+    >>> print(y, y.creator)
+    variable(9.0) None
+    """
     return using_config("enable_backprop", False)
 
 
@@ -62,13 +144,65 @@ _NORMALISE = backend.OUTPUT_NORMALISERS
 
 # ============================================================================ Variable
 class Variable:
+    """A node of the graph holding an array: DeZero's ``Variable``.
+
+    Operators ``+ - * / ** @``, unary ``-`` and indexing, and the methods ``reshape``,
+    ``transpose``, ``T``, ``sum``, ``max``, ``min`` and ``matmul`` are differentiable ops
+    (bound by `gdezero.functions`). A Python scalar operand never changes the dtype.
+
+    Parameters
+    ----------
+    data : array or None
+        An array of a supported backend (NumPy, CuPy, PyTorch, array-api-strict, ...) with
+        a numeric or bool dtype, or None. A NumPy scalar becomes a 0-d array; a torch
+        tensor that torch's autograd records is detached.
+    name : str, optional
+        A label for graph pictures.
+
+    Attributes
+    ----------
+    data : array or None
+        The value.
+    name : str or None
+        The label.
+    grad : Variable or None
+        The gradient accumulated by `backward` (None until then, or after `cleargrad`).
+    creator : Function or None
+        The Function that made this Variable while recording; None for a leaf.
+    generation : int
+        The depth in the graph, which orders the backward pass.
+
+    Raises
+    ------
+    TypeError
+        When `data` is not an array of a supported backend (a Python scalar, a list, a
+        string or object array), naming its type.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> x = gd.Variable(np.array([1.0, 2.0, 3.0]), name="x")
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> print(y, x.grad)
+    variable(14.0) variable([2. 4. 6.])
+    >>> x.shape, x.ndim, x.size, len(x)
+    ((3,), 1, 3, 3)
+    """
+
     __slots__ = ("data", "name", "grad", "creator", "generation", "__weakref__")
     # Lets `ndarray op Variable` fall through to Variable's reflected operators.
     __array_ufunc__ = None
     __array_priority__ = 200
     _constant = False  # see Constant
+    data: Array
+    name: str | None
+    grad: Variable | None
+    creator: Function | None
+    generation: int
 
-    def __init__(self, data, name=None):
+    def __init__(self, data: Array | None, name: str | None = None) -> None:
         self.data = None if data is None else backend.as_variable_data(data)
         self.name = name
         self.grad = None
@@ -76,48 +210,143 @@ class Variable:
         self.generation = 0
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
+        """The shape of `data`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> gd.Variable(np.zeros((2, 3))).shape
+        (2, 3)
+        """
         return self.data.shape
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
+        """The number of dimensions of `data`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> gd.Variable(np.zeros((2, 3))).ndim
+        2
+        """
         return self.data.ndim
 
     @property
-    def size(self):
+    def size(self) -> int:
+        """The number of elements of `data`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> gd.Variable(np.zeros((2, 3))).size
+        6
+        """
         return math.prod(self.data.shape)
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
+        """The dtype of `data` (the backend's dtype object).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> gd.Variable(np.zeros(2, dtype=np.float32)).dtype
+        dtype('float32')
+        """
         return self.data.dtype
 
     @property
-    def device(self):
+    def device(self) -> Any:
+        """The device of `data` (the backend's device object, e.g. ``'cpu'`` for NumPy).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> gd.Variable(np.zeros(2)).device
+        'cpu'
+        """
         return backend.device_of(self.data)
 
     @property
-    def xp(self):
+    def xp(self) -> Any:
+        """The Array API namespace of `data`, as `get_array_module` gives it.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> x = gd.Variable(np.array([0.0, 1.0]))
+        >>> x.xp.exp(x.data)
+        array([1.        , 2.71828183])
+        """
         return backend.namespace_of_type(self.data)
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d Variable")
         return self.data.shape[0]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.data is None:
             return "variable(None)"
         body = str(self.data).replace("\n", "\n" + " " * 9)
         return f"variable({body})"
 
-    def cleargrad(self):
+    def cleargrad(self) -> None:
+        """Forget the accumulated gradient (``grad = None``), as before a new `backward`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> x = gd.Variable(np.array(3.0))
+        >>> (x * x).backward()
+        >>> x.grad
+        variable(6.0)
+        >>> x.cleargrad()
+        >>> x.grad is None
+        True
+        """
         self.grad = None
 
-    def unchain(self):
+    def unchain(self) -> None:
+        """Forget this Variable's creator: it becomes a leaf of later backward passes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> y = gd.Variable(np.array(3.0)) * 2
+        >>> y.unchain()
+        >>> y.creator is None
+        True
+        """
         self.creator = None
 
-    def unchain_backward(self):
-        """Cut every link behind this Variable (DeZero); its own creator stays."""
+    def unchain_backward(self) -> None:
+        """Cut every link behind this Variable (as in DeZero); its own creator stays.
+
+        Every Variable reached backwards from this one forgets its creator, so the graph
+        before this point can be freed (truncated backprop).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> x = gd.Variable(np.array(3.0))
+        >>> h = x * 2
+        >>> y = h + 1
+        >>> y.unchain_backward()
+        >>> y.creator is None, h.creator is None
+        (False, True)
+        """
         stack = [self.creator] if self.creator is not None else []
         seen = set(stack)
         while stack:  # iterative: a 100,000-op chain must not hit the recursion limit
@@ -127,12 +356,64 @@ class Variable:
                     stack.append(x.creator)
                 x.unchain()
 
-    def detach(self):
-        """A new leaf sharing this Variable's data, outside any graph."""
+    def detach(self) -> Variable:
+        """A new leaf sharing this Variable's data (and name), outside any graph.
+
+        Returns
+        -------
+        Variable
+            A leaf whose `data` is this Variable's array (not a copy).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> y = gd.Variable(np.array(3.0)) * 2
+        >>> z = y.detach()
+        >>> z.creator is None, z.data is y.data
+        (True, True)
+        """
         return Variable(self.data, self.name)
 
-    def backward(self, retain_grad=False, create_graph=False):
-        """Accumulate d self / d leaf into every leaf's `.grad` (seeded with ones)."""
+    def backward(self, retain_grad: bool = False, create_graph: bool = False) -> None:
+        """Accumulate ``d self / d leaf`` into the `grad` of every leaf behind this Variable.
+
+        The pass is seeded with this Variable's `grad`, or with ones of its shape when that
+        is None (so a non-scalar output gives the gradient of its sum). Gradients add up
+        in leaves across calls, as in DeZero: call `cleargrad` between passes, or use
+        `gdezero.grad`, which touches no `grad`.
+
+        Parameters
+        ----------
+        retain_grad : bool, default False
+            Also keep the gradients of the intermediate Variables reached.
+        create_graph : bool, default False
+            Record the backward pass itself, so the gradients can be differentiated again
+            (second and higher derivatives).
+
+        Raises
+        ------
+        RuntimeError
+            When this Variable was not recorded (computed under `no_grad`, or a gradient
+            made with ``create_graph=False``).
+        ValueError
+            When `grad` was set to a Variable of another shape.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> x = gd.Variable(np.array(2.0))
+        >>> y = x ** 3
+        >>> y.backward(create_graph=True)
+        >>> gx = x.grad
+        >>> print(gx)
+        variable(12.0)
+        >>> x.cleargrad()
+        >>> gx.backward()
+        >>> print(x.grad)
+        variable(12.0)
+        """
         _check_recorded(self, "backward()")
         if self.grad is None:  # the seed is internal: y.grad gets arrays of its own
             self.grad = _leaf(Variable, backend.ones_like(self.data))
@@ -154,7 +435,35 @@ class Variable:
             else:  # a fresh leaf grad, or (retain_grad) a reached non-leaf's
                 var.grad = g
 
-    def to_gpu(self, device=None):
+    def to_gpu(self, device: Any = None) -> Variable:
+        """Move `data` (and `grad`) to a CUDA device, in place: NumPy to CuPy, torch to CUDA.
+
+        Parameters
+        ----------
+        device : int, str, torch.device or cupy.cuda.Device, optional
+            The CUDA device: an index such as 0 or 1, or ``"cuda:1"``; device 0 by default.
+
+        Returns
+        -------
+        Variable
+            This Variable, for chaining.
+
+        Raises
+        ------
+        RuntimeError
+            Naming what is missing: no data, CuPy not installed, no CUDA device, an index
+            out of range, or a backend without a GPU flavour.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> x = gd.Variable(np.array([1.0, 2.0]))
+        >>> if gd.gpu_available():
+        ...     x = x.to_gpu().to_cpu()
+        >>> x
+        variable([1. 2.])
+        """
         if self.data is None:
             raise RuntimeError("to_gpu(): this Variable holds no data (None); set .data first")
         self.data = backend.to_gpu(self.data, device)
@@ -162,17 +471,86 @@ class Variable:
             self.grad.to_gpu(device)
         return self
 
-    def to_cpu(self):
+    def to_cpu(self) -> Variable:
+        """Move `data` (and `grad`) to the CPU, in place; data already there stays.
+
+        Returns
+        -------
+        Variable
+            This Variable, for chaining.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> gd.Variable(np.array([1.0, 2.0])).to_cpu()
+        variable([1. 2.])
+        """
         if self.data is not None:
             self.data = backend.to_cpu(self.data)
         if self.grad is not None:
             self.grad.to_cpu()
         return self
 
-    # Operators and the differentiable methods (reshape, sum, @, [] ...) are bound by gdezero.ops.
+    # Operators and the differentiable methods (reshape, sum, @, [] ...) are bound by gdezero.ops;
+    # declared here for type checkers only.
+    if TYPE_CHECKING:
+        def __add__(self, other: Operand) -> Variable: ...
+        def __radd__(self, other: Operand) -> Variable: ...
+        def __sub__(self, other: Operand) -> Variable: ...
+        def __rsub__(self, other: Operand) -> Variable: ...
+        def __mul__(self, other: Operand) -> Variable: ...
+        def __rmul__(self, other: Operand) -> Variable: ...
+        def __truediv__(self, other: Operand) -> Variable: ...
+        def __rtruediv__(self, other: Operand) -> Variable: ...
+        def __neg__(self) -> Variable: ...
+        def __pow__(self, exponent: float) -> Variable: ...
+        def __rpow__(self, base: float) -> Variable: ...
+        def __matmul__(self, other: Operand) -> Variable: ...
+        def __rmatmul__(self, other: Operand) -> Variable: ...
+        def matmul(self, other: Operand) -> Variable: ...
+        def __getitem__(self, index: Any) -> Variable: ...
+        def reshape(self, *shape: Any) -> Variable: ...
+        def transpose(self, *axes: Any) -> Variable: ...
+        @property
+        def T(self) -> Variable: ...
+        def sum_to(self, shape: tuple[int, ...]) -> Variable: ...
+        def sum(self, axis: Axis = None, keepdims: bool = False) -> Variable: ...
+        def max(self, axis: Axis = None, keepdims: bool = False) -> Variable: ...
+        def min(self, axis: Axis = None, keepdims: bool = False) -> Variable: ...
+
+
+# What an op accepts: a Variable or a raw array of a supported backend (a constant) and,
+# for arithmetic, also a Python scalar.
+VariableLike: TypeAlias = "Variable | Array"
+Operand: TypeAlias = "Variable | Array | float"
+# A reduction's axis: None (all), an int or a tuple/list of ints.
+Axis: TypeAlias = "int | tuple[int, ...] | list[int] | None"
+# A shape: an int for 1-D, or a tuple/list of ints.
+Shape: TypeAlias = "int | tuple[int, ...] | list[int]"
 
 
 class Parameter(Variable):
+    """A Variable that is a model's parameter (DeZero's ``Parameter``).
+
+    It behaves as a Variable; its type lets layers and optimisers find the parameters.
+
+    Parameters
+    ----------
+    data : array or None
+        The initial value, as for `Variable`.
+    name : str, optional
+        A label for graph pictures.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> W = gd.Parameter(np.array([[1.0, 2.0]]))
+    >>> isinstance(W, gd.Variable), W.shape
+    (True, (1, 2))
+    """
+
     __slots__ = ()
 
 
@@ -206,14 +584,64 @@ def _leaf(cls, data):
     return v
 
 
-def as_variable(obj):
+def as_variable(obj: VariableLike) -> Variable:
+    """`obj` itself if it is a Variable, else a new leaf Variable holding it.
+
+    Parameters
+    ----------
+    obj : Variable or array
+        A Variable, or an array of a supported backend (a NumPy scalar becomes 0-d).
+
+    Returns
+    -------
+    Variable
+        `obj` itself, or a new leaf holding `obj`.
+
+    Raises
+    ------
+    TypeError
+        When `obj` is neither (a Python scalar or list, say), naming its type.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> x = gd.Variable(np.array(1.0))
+    >>> gd.as_variable(x) is x
+    True
+    >>> gd.as_variable(np.array([1.0, 2.0]))
+    variable([1. 2.])
+    """
     if isinstance(obj, Variable):
         return obj
     return Variable(obj)
 
 
-def as_array(x, xp=None):
-    """Arrays pass through; Python and NumPy scalars become 0-d arrays (of `xp`)."""
+def as_array(x: Array | complex, xp: Any = None) -> Array:
+    """Return `x` as an array: arrays pass through, Python and NumPy scalars become 0-d arrays.
+
+    Parameters
+    ----------
+    x : array or scalar
+        An array of any supported backend (returned as it is), or a Python or NumPy scalar.
+    xp : namespace, optional
+        The Array API namespace to make the 0-d array with; NumPy by default.
+
+    Returns
+    -------
+    array
+        `x` itself, or a new 0-d array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> gd.as_array(2.0)
+    array(2.)
+    >>> a = np.array([1.0, 2.0])
+    >>> gd.as_array(a) is a
+    True
+    """
     if is_array(x):
         return x
     if xp is None:
@@ -248,16 +676,71 @@ _NEEDS2 = {(a, b): _needs((a, b)) for a in (False, True) for b in (False, True)}
 
 
 class Function:
-    """A node of the graph. Subclasses implement `forward` on raw arrays, `backward` on
-    Variables (with gdezero ops only, so it is differentiable again) and, optionally,
-    `taylor` on stacked Taylor coefficients. An instance records one call (single use)."""
+    """A node of the graph: subclass it to add a differentiable operation.
 
-    generation = 0
-    inputs = ()
-    outputs = ()
-    needs_grad = ()  # one bool per input: False for constants (torch's needs_input_grad)
+    A subclass implements
 
-    def __call__(self, *inputs):
+    - ``forward(self, *xs)`` on raw arrays, with the Array API namespace of its inputs
+      (`get_array_module`); it returns an array, or a tuple of arrays for several outputs;
+    - ``backward(self, *gys)`` on Variables (one gradient per output), built only from
+      gdezero ops so that it is differentiable again; it returns one gradient per input
+      (a tuple for several), each a Variable, an array or None (no gradient). A gradient
+      of the broadcast shape is summed back to its input's shape by the engine;
+    - optionally ``taylor(self, *xs)``: each ``xs[i]`` holds input i's Taylor coefficients
+      ``[x_0, ..., x_K]`` (stacked along a new first axis); it returns the output's
+      coefficients the same way, ``y_0`` being the forward value. Its first order is
+      forward mode (jvp).
+
+    An instance records one call (single use). Inside `forward` and `backward`,
+    ``self.inputs`` are the input Variables, ``self.outputs`` weak references to the
+    outputs, and ``self.needs_grad`` one bool per input (False for a constant, whose
+    gradient may be None).
+
+    Attributes
+    ----------
+    inputs : tuple of Variable
+        The inputs of the call (raw arrays become constants).
+    outputs : tuple of weakref.ref
+        Weak references to the output Variables.
+    needs_grad : tuple of bool
+        Whether each input needs a gradient.
+    generation : int
+        The largest generation among the inputs.
+
+    Raises
+    ------
+    RuntimeError
+        When an instance is called a second time.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> class Square(gd.Function):
+    ...     def forward(self, x):
+    ...         return x ** 2
+    ...     def backward(self, gy):
+    ...         x, = self.inputs
+    ...         return 2 * x * gy
+    >>> x = gd.Variable(np.array(3.0))
+    >>> y = Square()(x)
+    >>> gx = gd.grad(y, x, create_graph=True)
+    >>> print(y, gx, gd.grad(gx, x))
+    variable(9.0) variable(6.0) variable(2.0)
+    """
+
+    generation: int = 0
+    inputs: tuple[Variable, ...] = ()
+    outputs: tuple[weakref.ref[Variable], ...] = ()
+    needs_grad: tuple[bool, ...] = ()  # one bool per input: False for constants (torch's needs_input_grad)
+
+    def __call__(self, *inputs: Variable | Array) -> Any:
+        """Apply the Function to `inputs` (Variables or raw arrays) and record the node.
+
+        Returns one Variable, or a list of Variables when `forward` returns a tuple.
+        """
+
         if self.inputs:
             raise RuntimeError(
                 f"{type(self).__name__} instance called a second time: a Function records one "
@@ -293,10 +776,43 @@ class Function:
         self.inputs = inputs
         return _record(self, ys, needs, live, generation)
 
-    def forward(self, *xs):
+    def forward(self, *xs: Array) -> Array | tuple[Array, ...]:
+        """Compute the outputs' values from the inputs' raw arrays (to implement).
+
+        Parameters
+        ----------
+        *xs : array
+            One raw array per input, all of one backend and device.
+
+        Returns
+        -------
+        array or tuple of array
+            The output, or a tuple of outputs.
+
+        See Also
+        --------
+        Function : the class's example implements one.
+        """
         raise NotImplementedError(f"{type(self).__name__}.forward")
 
-    def backward(self, *gys):
+    def backward(self, *gys: Variable) -> Variable | Array | None | tuple[Variable | Array | None, ...]:
+        """Compute one gradient per input from the outputs' gradients, with gdezero ops (to implement).
+
+        Parameters
+        ----------
+        *gys : Variable
+            One gradient per output, of that output's shape.
+
+        Returns
+        -------
+        Variable, array, None or tuple of them
+            One gradient per input (a tuple for several inputs): None where the input needs
+            no gradient. A gradient of a broadcast shape is summed back to the input's shape.
+
+        See Also
+        --------
+        Function : the class's example implements one.
+        """
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
 

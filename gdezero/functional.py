@@ -4,6 +4,11 @@ jvp and taylor live in gdezero.taylor).
 None of them touches a leaf's `.grad`: gradients come back as values, so a user never
 needs `cleargrad()` between orders (as in JAX and torch.autograd.grad).
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, overload
+
 from gdezero.core import Constant, Ones, Variable, _check_recorded, as_variable, backprop
 from gdezero.ops.shapes import reshape, stack
 
@@ -29,11 +34,59 @@ def _variables(items, role):
     return list(items)
 
 
+# One Variable in, one gradient out; a sequence in, a tuple out.
+@overload
+def grad(outputs: Variable | Sequence[Variable], inputs: Variable,
+         grad_outputs: Any = None, create_graph: bool = False) -> Variable: ...
+@overload
+def grad(outputs: Variable | Sequence[Variable], inputs: Sequence[Variable],
+         grad_outputs: Any = None, create_graph: bool = False) -> tuple[Variable, ...]: ...
 def grad(outputs, inputs, grad_outputs=None, create_graph=False):
-    """Gradients of `outputs` (weighted by `grad_outputs`, default ones) w.r.t. `inputs`.
+    """Return the gradients of `outputs` with respect to `inputs`, touching no `Variable.grad`.
 
-    Returns a tuple of Variables, or one Variable when `inputs` is a single Variable.
-    An input not connected to the outputs gets zeros of its shape.
+    As ``torch.autograd.grad``: the result is the vector-Jacobian product of
+    `grad_outputs` (ones by default) with the outputs' Jacobian.
+
+    Parameters
+    ----------
+    outputs : Variable or sequence of Variable
+        Recorded outputs to differentiate.
+    inputs : Variable or sequence of Variable
+        The Variables to differentiate with respect to.
+    grad_outputs : Variable, array or sequence of them, optional
+        One weight per output, of the output's shape; ones by default.
+    create_graph : bool, default False
+        Record the backward pass, so the gradients can be differentiated again.
+
+    Returns
+    -------
+    Variable or tuple of Variable
+        One Variable when `inputs` is a single Variable, else a tuple, one per input. An
+        input that no output depends on gets zeros of its shape. The results never alias
+        another Variable.
+
+    Raises
+    ------
+    TypeError
+        When an output or input is not a Variable (a raw array has no graph).
+    RuntimeError
+        When an output was not recorded (computed under `no_grad`, or a gradient made with
+        ``create_graph=False``).
+    ValueError
+        When `grad_outputs` does not match the outputs in number or shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> x = gd.Variable(np.array(2.0))
+    >>> y = x ** 3
+    >>> gx = gd.grad(y, x, create_graph=True)
+    >>> print(gx, gd.grad(gx, x))
+    variable(12.0) variable(12.0)
+    >>> a, b = gd.Variable(np.array(1.0)), gd.Variable(np.array(3.0))
+    >>> gd.grad(a * b, [a, b])
+    (variable(3.0), variable(1.0))
     """
     single = isinstance(inputs, Variable)
     inputs = _variables(inputs, "inputs")
@@ -52,7 +105,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     return grads[0] if single else grads
 
 
-def scalar_output(f, x, who):
+def scalar_output(f: Callable[..., Any], x: Variable, who: str) -> Variable:
     """f(x), which `who` needs to be a scalar Variable (size 1): else a ValueError saying so."""
     return _require_scalar(f(x), who)
 
@@ -84,11 +137,42 @@ def _zeros(shape, like):
     return Variable(like.xp.zeros(shape, dtype=like.dtype, device=like.device))
 
 
-def hvp(f, x, v, create_graph=False):
-    """Hessian of scalar `f` at `x` times `v`, by double backprop (never forms the Hessian).
+def hvp(f: Callable[..., Variable], x: Any, v: Any, create_graph: bool = False) -> Any:
+    """The Hessian of a scalar function `f` at `x` times `v`, by double backprop.
 
-    With tuples `x = (x1, ..., xn)` and `v = (v1, ..., vn)`, f is called as f(*x) and the
-    result is the tuple (sum_j H_1j v_j, ..., sum_j H_nj v_j), as torch.autograd.functional.hvp.
+    Costs about two gradients; the Hessian is never formed.
+
+    Parameters
+    ----------
+    f : callable
+        Takes a Variable of `x`'s shape (or, for a tuple `x`, one Variable per entry, as
+        ``f(*x)``, as in torch.autograd.functional) and returns a scalar Variable (size 1).
+    x : Variable, array, or a tuple of them
+        The point.
+    v : Variable, array, or a tuple of them
+        The direction, matching `x`.
+    create_graph : bool, default False
+        Record the result's graph, for a further derivative.
+
+    Returns
+    -------
+    Variable or tuple of Variables
+        ``H(x) v``, of `x`'s shape; for a tuple `x`, the tuple ``(sum_j H_1j v_j, ...)``.
+
+    Raises
+    ------
+    ValueError
+        When `v` and `x` differ in shape, or `f` does not return a scalar Variable.
+
+    Examples
+    --------
+    The Hessian of ``x0**2 * x1`` at (1, 2) is ``[[4, 2], [2, 0]]``:
+
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> f = lambda x: x[0] ** 2 * x[1]
+    >>> gd.hvp(f, np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    variable([4. 2.])
     """
     xs, several = _inputs(x)
     if several != isinstance(v, (tuple, list)) or (several and len(v) != len(xs)):
@@ -131,12 +215,42 @@ def _rows(output, xs, create_graph):
                  for block, x in zip(rows, xs))
 
 
-def hessian(f, x, create_graph=False):
-    """The Hessian of scalar `f` at `x`, of shape `x.shape + x.shape` (x.size backward passes).
+def hessian(f: Callable[..., Variable], x: Any, create_graph: bool = False) -> Any:
+    """The Hessian of a scalar function `f` at `x`, by double backprop (``x.size`` passes).
 
-    With a tuple `x = (x1, ..., xn)`, f is called as f(*x) and the result is the nested
-    tuple of blocks H[i][j] = d^2 f / dx_i dx_j of shape x_i.shape + x_j.shape, as
-    torch.autograd.functional.hessian.
+    Parameters
+    ----------
+    f : callable
+        Takes a Variable of `x`'s shape and returns a scalar Variable (size 1).
+    x : Variable, array, or a tuple of them
+        The point; with a tuple, f is called as ``f(*x)``.
+    create_graph : bool, default False
+        Record the result's graph, for a further derivative.
+
+    Returns
+    -------
+    Variable or nested tuple of Variables
+        The second derivatives, of shape ``x.shape + x.shape``; for a tuple `x`, the nested
+        tuple of blocks ``H[i][j]`` of shape ``x_i.shape + x_j.shape`` (as
+        torch.autograd.functional.hessian).
+
+    Raises
+    ------
+    ValueError
+        When `f` does not return a scalar Variable.
+
+    See Also
+    --------
+    hvp : one Hessian-vector product, without forming the Hessian.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> f = lambda x: x[0] ** 2 * x[1]
+    >>> gd.hessian(f, np.array([1.0, 2.0]))
+    variable([[4. 2.]
+              [2. 0.]])
     """
     xs, several = _inputs(x)
     g = grad(_require_scalar(f(*xs), "hessian"), xs, create_graph=True)
@@ -144,12 +258,31 @@ def hessian(f, x, create_graph=False):
     return blocks if several else blocks[0][0]
 
 
-def jacobian(f, x, create_graph=False):
-    """The Jacobian of `f` at `x`, of shape `f(x).shape + x.shape`.
+def jacobian(f: Callable[..., Any], x: Any, create_graph: bool = False) -> Any:
+    """The Jacobian of `f` at `x`, by reverse mode (one backward pass per output element).
 
-    As torch.autograd.functional.jacobian: with a tuple `x`, f is called as f(*x) and each
-    output gets a tuple of blocks, one per input; a tuple of outputs gives a tuple over the
-    outputs (nested over the inputs when `x` is a tuple too).
+    Parameters
+    ----------
+    f : callable
+        Takes a Variable of `x`'s shape and returns a Variable (or array) of any shape.
+    x : Variable, array, or a tuple of them
+        The point; with a tuple, f is called as ``f(*x)``.
+    create_graph : bool, default False
+        Record the result's graph, for a further derivative.
+
+    Returns
+    -------
+    Variable or tuple of Variables
+        ``d f(x)[i] / d x[j]``, of shape ``f(x).shape + x.shape``; tuples of inputs or of
+        outputs give the tuples of blocks torch.autograd.functional.jacobian gives.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> gd.jacobian(lambda x: x * x, np.array([1.0, 2.0]))
+    variable([[2. 0.]
+              [0. 4.]])
     """
     xs, several = _inputs(x)
     y = f(*xs)

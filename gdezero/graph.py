@@ -6,9 +6,11 @@ by the user's op. Edges run input -> function -> output. The `graphviz` package 
 and quotes the DOT text; Graphviz's `dot` program renders it, or, where `dot` is missing,
 the pip-installable `graphviz-pure` command. Nothing in the engine imports this module.
 """
+import os
 import pathlib
 import shutil
 import subprocess
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -131,7 +133,7 @@ def _build(output, verbose):
     return graph
 
 
-def get_dot_graph(output, verbose=True):
+def get_dot_graph(output: Variable, verbose: bool = True) -> str:
     """DOT text of the graph that produced `output`.
 
     Parameters
@@ -163,7 +165,13 @@ def get_dot_graph(output, verbose=True):
     return _build(output, verbose).source
 
 
-class RenderedGraph(type(pathlib.Path())):  # the concrete Path class: subclassable on Python 3.10-3.13
+if TYPE_CHECKING:
+    _ConcretePath = pathlib.Path
+else:  # the concrete Path class: subclassable on Python 3.10-3.13
+    _ConcretePath = type(pathlib.Path())
+
+
+class RenderedGraph(_ConcretePath):
     """The path of a rendered graph (a `pathlib.Path`); Jupyter shows it inline, as DeZero did.
 
     `_repr_png_` gives a PNG file's bytes and `_repr_svg_` an SVG file's text, so the last
@@ -180,10 +188,10 @@ class RenderedGraph(type(pathlib.Path())):  # the concrete Path class: subclassa
     (True, '<svg/>', None)
     """
 
-    def _repr_png_(self):
+    def _repr_png_(self) -> bytes | None:
         return self.read_bytes() if self.suffix.lower() == ".png" and self.is_file() else None
 
-    def _repr_svg_(self):
+    def _repr_svg_(self) -> str | None:
         if self.suffix.lower() == ".svg" and self.is_file():
             return self.read_text(encoding="utf-8")
         return None
@@ -205,7 +213,8 @@ def _renderer(fmt, to_file, dot_file):
                        f"PATH; {_INSTALL_PURE}, or {_INSTALL_DOT}. The DOT text was written to {dot_file}")
 
 
-def plot_dot_graph(output, verbose=True, to_file="graph.png", timeout=60.0):
+def plot_dot_graph(output: Variable, verbose: bool = True, to_file: str | os.PathLike[str] = "graph.png",
+                   timeout: float = 60.0) -> RenderedGraph:
     """Render the graph of `output` into `to_file` (png, svg, or pdf with `dot`).
 
     Parameters

@@ -11,15 +11,22 @@ them is not evaluated at all: its recorded value is its constant series.
 Coefficients are propagated plain (x(t) = sum x_k t^k) and scaled by k! only at the
 output, so nothing overflows and no digits are lost on the way (jax#29624).
 """
+from __future__ import annotations
+
 import math
 import warnings
+from collections.abc import Callable
+from typing import Any, TypeAlias
 
 from gdezero.backend import is_array
-from gdezero.core import Function, Variable, as_variable, using_config
+from gdezero.core import Function, Variable, VariableLike, as_variable, using_config
 from gdezero.functional import grad
 from gdezero.ops import series as S
 
 __all__ = ["jvp", "taylor", "derivatives"]
+
+# One input, or a tuple of them (f is then called as f(*x)).
+Inputs: TypeAlias = "VariableLike | tuple[VariableLike, ...]"
 
 _METHODS = ("auto", "taylor", "reverse")
 
@@ -202,13 +209,49 @@ def _rows_of(s, n, scale):
 
 
 # ============================================================================ public API
-def jvp(f, x, v):
-    """(f(x), J v): the value and the directional derivative of `f` at `x` along `v`, in
-    one forward pass of Taylor mode at order 1.
+def jvp(f: Callable[..., Any], x: Inputs, v: Inputs) -> tuple[Any, Any]:
+    """Return ``(f(x), J v)``: the value and the directional derivative of `f` at `x` along `v`.
 
-    `x` and `v` are arrays or Variables, or tuples of them (then `f(*x)`); a tuple result
-    of `f` gives tuples. Results carry no graph. Functions without a Taylor rule fall back
-    to reverse mode (double vector-Jacobian product) with a warning naming them.
+    One forward pass of Taylor mode at order 1 (forward mode): the Jacobian is never formed.
+    Functions without a Taylor rule fall back to reverse mode (a double vector-Jacobian
+    product) with a warning naming them.
+
+    Parameters
+    ----------
+    f : callable
+        Takes Variables (``f(x)``, or ``f(*x)`` for a tuple `x`) and returns a Variable or
+        a tuple of Variables.
+    x : Variable, array or tuple of them
+        The point.
+    v : Variable, array or tuple of them
+        The tangent: one per input, of its shape.
+
+    Returns
+    -------
+    tuple
+        ``(value, tangent)``: Variables, or tuples of them when `f` returns a tuple. They
+        carry no graph.
+
+    Raises
+    ------
+    ValueError
+        When `v` does not match `x` in number or shape.
+
+    See Also
+    --------
+    derivatives : higher directional derivatives.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> y, dy = gd.jvp(lambda x: x ** 3, np.array([2.0]), np.array([1.0]))
+    >>> print(y, dy)
+    variable([8.]) variable([12.])
+    >>> _, dz = gd.jvp(lambda a, b: a * b, (np.array(2.0), np.array(3.0)), (np.array(1.0), np.array(0.0)))
+    >>> print(dz)
+    variable(3.0)
     """
     xs, single_x = _as_tuple(x)
     vs, _ = _as_tuple(v)
@@ -229,12 +272,44 @@ def jvp(f, x, v):
     return (values[0], tangents[0]) if single_y else (values, tangents)
 
 
-def taylor(f, x, series):
-    """[y_0, ..., y_K]: Taylor coefficients (not scaled by k!) of
-    t -> f(x + series[0] t + series[1] t^2 + ...), K = len(series).
+def taylor(f: Callable[..., Variable], x: Inputs, series: Any) -> list[Variable]:
+    """Return the Taylor coefficients ``[y_0, ..., y_K]`` of ``t -> f(x + s_1 t + s_2 t^2 + ...)``.
 
-    `series` is a sequence (or stacked array) of arrays of x's shape; with a tuple `x`
-    (then `f(*x)`), a tuple of such sequences, one per input. Results carry no graph.
+    The coefficients are not scaled by ``k!``: ``y(t) = sum_k y_k t^k``, and
+    ``K = len(series)``. Results carry no graph.
+
+    Parameters
+    ----------
+    f : callable
+        Takes a Variable (``f(*x)`` for a tuple `x`) and returns one Variable.
+    x : Variable, array or tuple of them
+        The point, ``x(0)``.
+    series : sequence of arrays, stacked array, or tuple of them
+        The input's coefficients ``[s_1, ..., s_K]``, each of `x`'s shape (a tuple of such
+        sequences, one per input, for a tuple `x`).
+
+    Returns
+    -------
+    list of Variable
+        ``K + 1`` Variables of the output's shape; ``y_0 = f(x)``.
+
+    Raises
+    ------
+    ValueError
+        When the series do not match the inputs in number, length or shape.
+    NotImplementedError
+        When a Function reached has no Taylor rule, naming it.
+
+    Examples
+    --------
+    ``exp(t)`` has the coefficients ``1 / k!``:
+
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> ys = gd.taylor(F.exp, np.array(0.0), [np.array(1.0), np.array(0.0), np.array(0.0)])
+    >>> np.allclose([float(y.data) for y in ys], [1.0, 1.0, 1 / 2, 1 / 6])
+    True
     """
     xs, single_x = _as_tuple(x)
     per_input = [series] if single_x else list(series)
@@ -258,16 +333,54 @@ def taylor(f, x, series):
     return _rows_of(s, K, False)
 
 
-def derivatives(f, x, n, v=None, method="auto"):
-    """[f(x), D f, ..., D^n f] with D^k f = d^k/dt^k f(x + t v) at t = 0, v = ones by default.
+def derivatives(f: Callable[..., Variable], x: Inputs, n: int, v: Inputs | None = None,
+                method: str = "auto") -> list[Variable]:
+    """Return ``[f(x), D f, ..., D^n f]``, with ``D^k f = d^k/dt^k f(x + t v)`` at ``t = 0``.
 
-    For an elementwise `f` these are the elementwise derivatives at every point at once;
-    for any other `f` they are directional derivatives along `v` (never the gradient of a
-    sum). `method`: "taylor" (Taylor mode; NotImplementedError naming Functions without a
-    rule), "reverse" (nested backward passes with create_graph: the results can be
-    differentiated again), "auto" (Taylor when every Function has a rule, else reverse
-    with a warning naming them). With a tuple `x` (then `f(*x)`), `v` is a tuple too.
-    Taylor results carry no graph and keep x's backend, device and dtype.
+    With `v` = ones (the default), for an elementwise `f` these are its elementwise
+    derivatives at every point at once; for any other `f` they are directional derivatives
+    along `v` (never the gradient of a sum).
+
+    Parameters
+    ----------
+    f : callable
+        Takes a Variable (``f(*x)`` for a tuple `x`) and returns one Variable.
+    x : Variable, array or tuple of them
+        The point(s).
+    n : int
+        The highest order, ``>= 0``.
+    v : Variable, array or tuple of them, optional
+        The direction, of `x`'s shape; ones by default.
+    method : {"auto", "taylor", "reverse"}, default "auto"
+        ``"taylor"``: Taylor mode, O(n^2) per op (every Function reached needs a rule);
+        ``"reverse"``: nested backward passes with ``create_graph`` (the results can be
+        differentiated again); ``"auto"``: Taylor where every Function has a rule, else
+        reverse with one warning naming them.
+
+    Returns
+    -------
+    list of Variable
+        ``n + 1`` Variables of the output's shape, backend, device and dtype. Taylor-mode
+        results carry no graph.
+
+    Raises
+    ------
+    ValueError
+        For a bad `n`, `method` or `v`.
+    NotImplementedError
+        With ``method="taylor"``, naming the Functions that have no Taylor rule.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> d = gd.derivatives(lambda x: x ** 3, np.array([2.0]), 4)
+    >>> [float(v.data[0]) for v in d]
+    [8.0, 12.0, 12.0, 6.0, 0.0]
+    >>> d = gd.derivatives(F.tanh, np.array([0.0, 0.5]), 30)
+    >>> len(d), d[30].shape
+    (31, (2,))
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ValueError(f"derivatives: n must be an int >= 0, got {n!r}")

@@ -1,8 +1,12 @@
 """Numerical checks and comparisons that work on every backend (+ DOT re-exports)."""
-import math
+from __future__ import annotations
 
-from gdezero.backend import device_of, get_array_module, is_lazy, lazy_like, to_numpy
-from gdezero.core import Variable
+import math
+from collections.abc import Callable
+from typing import Any
+
+from gdezero.backend import Array, device_of, get_array_module, is_lazy, lazy_like, to_numpy
+from gdezero.core import Variable, VariableLike
 from gdezero.functional import grad
 
 
@@ -52,7 +56,8 @@ def _slopes64(f, x, args, kwargs, eps):
     return xp.reshape(xp.asarray(slopes, dtype=xp.float64, device=device_of(x)), shape)
 
 
-def numerical_grad(f, x, *args, eps=1e-4, **kwargs):
+def numerical_grad(f: Callable[..., VariableLike], x: VariableLike, *args: Any, eps: float = 1e-4,
+                   **kwargs: Any) -> Array:
     """Central differences of ``sum(f(x, *args))`` with respect to every element of `x`.
 
     The differences are taken in float64 whatever x's dtype (float32 steps of 1e-4 would
@@ -64,6 +69,8 @@ def numerical_grad(f, x, *args, eps=1e-4, **kwargs):
         Takes a Variable (and ``*args``, ``**kwargs``) and returns a Variable or array.
     x : array or Variable
         The point; any backend, any real or integer dtype.
+    *args, **kwargs
+        Passed on to `f`.
     eps : float, default 1e-4
         The half step of the central difference.
 
@@ -124,7 +131,8 @@ def _agree(what, got, expected, rtol, atol, raise_on_fail):
     return False
 
 
-def gradient_check(f, x, *args, rtol=1e-4, atol=1e-5, raise_on_fail=False, **kwargs):
+def gradient_check(f: Callable[..., Variable], x: VariableLike, *args: Any, rtol: float = 1e-4,
+                   atol: float = 1e-5, raise_on_fail: bool = False, **kwargs: Any) -> bool:
     """Whether backprop's gradient of ``sum(f(x))`` matches central differences.
 
     The differences are taken in float64 whatever x's dtype; backprop runs in x's dtype
@@ -140,10 +148,13 @@ def gradient_check(f, x, *args, rtol=1e-4, atol=1e-5, raise_on_fail=False, **kwa
         Tolerances of the comparison (see `array_allclose`).
     raise_on_fail : bool, default False
         Raise an AssertionError naming the worst element instead of returning False.
+    *args, **kwargs
+        Passed on to `f`.
 
     Returns
     -------
     bool
+        Whether the two gradients agree within the tolerances.
 
     Examples
     --------
@@ -160,7 +171,9 @@ def gradient_check(f, x, *args, rtol=1e-4, atol=1e-5, raise_on_fail=False, **kwa
     return _agree("gradient_check", got, expected, rtol, atol, raise_on_fail)
 
 
-def gradgradcheck(f, x, v=None, *args, eps=1e-4, rtol=1e-4, atol=1e-5, raise_on_fail=False, **kwargs):
+def gradgradcheck(f: Callable[..., Variable], x: VariableLike, v: VariableLike | None = None, *args: Any,
+                  eps: float = 1e-4, rtol: float = 1e-4, atol: float = 1e-5, raise_on_fail: bool = False,
+                  **kwargs: Any) -> bool:
     """Whether the second order of ``sum(f(x))`` is right: H v by double backprop
     against central differences of the gradient along `v`, taken in float64.
 
@@ -182,10 +195,13 @@ def gradgradcheck(f, x, v=None, *args, eps=1e-4, rtol=1e-4, atol=1e-5, raise_on_
         Tolerances of the comparison (see `array_allclose`).
     raise_on_fail : bool, default False
         Raise an AssertionError naming the worst element instead of returning False.
+    *args, **kwargs
+        Passed on to `f`.
 
     Returns
     -------
     bool
+        Whether H v agrees with the differences within the tolerances.
 
     Examples
     --------
@@ -219,8 +235,18 @@ def gradgradcheck(f, x, v=None, *args, eps=1e-4, rtol=1e-4, atol=1e-5, raise_on_
     return _agree("gradgradcheck", got, (upper - lower) / (2 * eps), rtol, atol, raise_on_fail)
 
 
-def array_equal(a, b):
+def array_equal(a: VariableLike, b: VariableLike) -> bool:
     """Whether `a` and `b` have the same shape and values (arrays or Variables, any backends).
+
+    Parameters
+    ----------
+    a, b : Variable or array
+        The values to compare, of any backends (compared as NumPy copies).
+
+    Returns
+    -------
+    bool
+        True when the shapes and every element are equal.
 
     Examples
     --------
@@ -234,10 +260,22 @@ def array_equal(a, b):
     return a.shape == b.shape and bool((a == b).all())
 
 
-def array_allclose(a, b, rtol=1e-4, atol=1e-5):
+def array_allclose(a: VariableLike, b: VariableLike, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
     """Whether `a` and `b` have the same shape and ``|a - b| <= atol + rtol * |b|`` everywhere.
 
-    Arrays or Variables of any backends; compared as NumPy copies.
+    Parameters
+    ----------
+    a, b : Variable or array
+        The values to compare, of any backends (compared as NumPy copies).
+    rtol : float, default 1e-4
+        The tolerance relative to ``|b|``.
+    atol : float, default 1e-5
+        The absolute tolerance.
+
+    Returns
+    -------
+    bool
+        True when the shapes agree and every element is within the tolerances.
 
     Examples
     --------

@@ -8,13 +8,53 @@ from gdezero.core import Variable
 from gdezero.ops import arithmetic, elementwise, linalg, losses, reductions, shapes
 
 
-def _reshape(self, *shape):
+def _reshape(self, *shape):  # unannotated: the body narrows `shape` by reassigning it
+    """``Variable.reshape(*shape)`` or ``reshape(shape)``: see `gdezero.functions.reshape`.
+
+    Parameters
+    ----------
+    *shape : int, or one tuple or list of int
+        The new shape.
+
+    Returns
+    -------
+    Variable
+        The reshaped Variable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> x = gd.Variable(np.zeros(6))
+    >>> x.reshape(2, 3).shape, x.reshape((3, 2)).shape
+    ((2, 3), (3, 2))
+    """
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return shapes.reshape(self, shape)
 
 
-def _transpose(self, *axes):
+def _transpose(self, *axes):  # unannotated: the body narrows `axes` by reassigning it
+    """``Variable.transpose(*axes)``: see `gdezero.functions.transpose`; all reversed by default.
+
+    Parameters
+    ----------
+    *axes : int, or one tuple, list or None
+        The permutation of the axes.
+
+    Returns
+    -------
+    Variable
+        The transposed Variable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> x = gd.Variable(np.zeros((1, 2, 3)))
+    >>> x.transpose().shape, x.transpose(1, 0, 2).shape
+    ((3, 2, 1), (2, 1, 3))
+    """
     if len(axes) == 0:
         axes = None
     elif len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):

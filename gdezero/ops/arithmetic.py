@@ -1,11 +1,13 @@
 """Arithmetic: + - * / ** and negation, with broadcasting (the engine sums gradients back
 to each input's shape). Ops with a Python-scalar constant keep the scalar unconverted: it
 never promotes the dtype (float32 stays float32) and costs no gradient."""
+from __future__ import annotations
+
 import math
 
 from gdezero.backend import is_array
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Constant, Function, Ones, Variable, _is_recording
+from gdezero.core import Constant, Function, Ones, Operand, Variable, VariableLike, _is_recording
 from gdezero.ops import series as S
 from gdezero.ops.elementwise import log, where
 
@@ -232,25 +234,99 @@ class VariablePow(Function):
         return S.exp(S.mul(y, S.log(x)), self.outputs[0]().data)
 
 
-def add(x0, x1):
+def add(x0: VariableLike, x1: Operand) -> Variable:
+    """``x0 + x1`` elementwise, with broadcasting (the ``+`` operator).
+
+    Parameters
+    ----------
+    x0 : Variable or array
+        The first operand.
+    x1 : Variable, array or Python scalar
+        The second operand; a Python scalar keeps `x0`'s dtype.
+
+    Returns
+    -------
+    Variable
+        The sum, of the broadcast shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> F.add(x, 1.0)
+    variable([2. 3.])
+    >>> x + np.array([[10.0], [20.0]])
+    variable([[11. 12.]
+              [21. 22.]])
+    """
     if isinstance(x1, _SCALARS):
         return AddConstant(x1)(x0)
     return Add()(x0, x1)
 
 
-def sub(x0, x1):
+def sub(x0: VariableLike, x1: Operand) -> Variable:
+    """``x0 - x1`` elementwise, with broadcasting (the ``-`` operator).
+
+    Parameters
+    ----------
+    x0 : Variable or array
+        The first operand.
+    x1 : Variable, array or Python scalar
+        The operand subtracted; a Python scalar keeps `x0`'s dtype.
+
+    Returns
+    -------
+    Variable
+        The difference, of the broadcast shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> F.sub(x, 1.0), 1.0 - x
+    (variable([0. 1.]), variable([ 0. -1.]))
+    """
     if isinstance(x1, _SCALARS):
         return AddConstant(-x1)(x0)  # x - c == x + (-c) exactly in IEEE arithmetic
     return Sub()(x0, x1)
 
 
-def rsub(x0, x1):
+def rsub(x0: VariableLike, x1: Operand) -> Variable:
+    """``x1 - x0``: the reflected ``-`` (``2.0 - x``)."""
     if isinstance(x1, _SCALARS):
         return RSubConstant(x1)(x0)
     return Sub()(x1, x0)
 
 
-def mul(x0, x1):
+def mul(x0: VariableLike, x1: Operand) -> Variable:
+    """``x0 * x1`` elementwise, with broadcasting (the ``*`` operator).
+
+    Parameters
+    ----------
+    x0 : Variable or array
+        The first factor.
+    x1 : Variable, array or Python scalar
+        The second factor; a Python scalar keeps `x0`'s dtype.
+
+    Returns
+    -------
+    Variable
+        The product, of the broadcast shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> y = F.mul(x, x)
+    >>> print(y, gd.grad(y, x))
+    variable([1. 4.]) variable([2. 4.])
+    """
     if isinstance(x1, _SCALARS):
         return MulConstant(x1)(x0)
     # A seed of ones times a recorded v is v (see core.Ones): no op, no node.
@@ -262,25 +338,97 @@ def mul(x0, x1):
     return Mul()(x0, x1)
 
 
-def div(x0, x1):
+def div(x0: VariableLike, x1: Operand) -> Variable:
+    """``x0 / x1`` elementwise, with broadcasting (the ``/`` operator).
+
+    Parameters
+    ----------
+    x0 : Variable or array
+        The dividend.
+    x1 : Variable, array or Python scalar
+        The divisor; a Python scalar keeps `x0`'s dtype.
+
+    Returns
+    -------
+    Variable
+        The quotient, of the broadcast shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> F.div(x, 4.0), 1.0 / x
+    (variable([0.25 0.5 ]), variable([1.  0.5]))
+    """
     if isinstance(x1, _SCALARS):
         return DivConstant(x1)(x0)
     return Div()(x0, x1)
 
 
-def rdiv(x0, x1):
+def rdiv(x0: VariableLike, x1: Operand) -> Variable:
+    """``x1 / x0``: the reflected ``/`` (``1.0 / x``)."""
     if isinstance(x1, _SCALARS):
         return RDivConstant(x1)(x0)
     return Div()(x1, x0)
 
 
-def neg(x):
+def neg(x: VariableLike) -> Variable:
+    """``-x`` elementwise (unary ``-``).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The operand.
+
+    Returns
+    -------
+    Variable
+        The negation, of `x`'s shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> F.neg(gd.Variable(np.array([1.0, -2.0])))
+    variable([-1.  2.])
+    """
     return Neg()(x)
 
 
-def pow(x, c):
-    """x ** c: a Python number c (kept unconverted), or an array / Variable exponent,
-    differentiable in both."""
+def pow(x: VariableLike, c: float | VariableLike) -> Variable:
+    """``x ** c`` elementwise (the ``**`` operator): a Python number `c` (kept unconverted), or
+    an array / Variable exponent, differentiable in both.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The base.
+    c : int, float, Variable or array
+        The exponent; a Python number keeps `x`'s dtype.
+
+    Returns
+    -------
+    Variable
+        The power, of `x`'s shape.
+
+    Raises
+    ------
+    TypeError
+        When `c` is neither a Python int or float nor an array or Variable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array(3.0))
+    >>> y = F.pow(x, 2)
+    >>> print(y, gd.grad(y, x))
+    variable(9.0) variable(6.0)
+    """
     if isinstance(c, Variable) or is_array(c):
         return VariablePow()(x, c)
     if not isinstance(c, _SCALARS) or isinstance(c, bool):
@@ -290,8 +438,9 @@ def pow(x, c):
     return Pow(c)(x)
 
 
-def rpow(x, c):
-    """c ** x: a positive Python number c, or an array / Variable base."""
+def rpow(x: VariableLike, c: float | VariableLike) -> Variable:
+    """``c ** x``: the reflected ``**`` (``2.0 ** x``), for a positive Python number `c` or an
+    array / Variable base."""
     if isinstance(c, Variable) or is_array(c):
         return VariablePow()(c, x)
     if not isinstance(c, _SCALARS) or isinstance(c, bool) or c <= 0:

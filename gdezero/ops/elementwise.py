@@ -1,10 +1,12 @@
 """Elementwise functions: exp, log, trigonometric and hyperbolic, sqrt, sigmoid, softplus, the
 ReLU family, clip, abs, maximum / minimum and where."""
+from __future__ import annotations
+
 import weakref
 
 from gdezero.backend import device_of, get_array_module, is_array
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Constant, Function, Variable
+from gdezero.core import Constant, Function, Operand, Variable, VariableLike
 from gdezero.ops import series as S
 
 
@@ -191,47 +193,314 @@ class Clip(Function):
         return S.masked(x, inside, _output(self).data)
 
 
-def exp(x):
+def exp(x: VariableLike) -> Variable:
+    """The exponential ``e ** x``, elementwise.
+
+    Its derivative is ``exp(x)`` itself, reused from the output.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([0.0, 1.0]))
+    >>> y = F.exp(x)
+    >>> np.allclose(y.data, [1.0, np.e]), np.allclose(gd.grad(y, x).data, y.data)
+    (True, True)
+    """
     return Exp()(x)
 
 
-def log(x):
+def log(x: VariableLike) -> Variable:
+    """The natural logarithm, elementwise.
+
+    Its derivative is ``1 / x``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> y = F.log(x)
+    >>> print(gd.grad(y, x))
+    variable([1.  0.5])
+    """
     return Log()(x)
 
 
-def sin(x):
+def sin(x: VariableLike) -> Variable:
+    """The sine, elementwise (radians).
+
+    Its derivative is ``cos(x)``; every higher order reuses the sin/cos pair already computed.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array(0.0))
+    >>> y = F.sin(x)
+    >>> gx = gd.grad(y, x, create_graph=True)
+    >>> print(y, gx, float(gd.grad(gx, x).data) == 0.0)
+    variable(0.0) variable(1.0) True
+    """
     return Sin()(x)
 
 
-def cos(x):
+def cos(x: VariableLike) -> Variable:
+    """The cosine, elementwise (radians).
+
+    Its derivative is ``-sin(x)``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array(0.0))
+    >>> y = F.cos(x)
+    >>> print(y, float(gd.grad(y, x).data) == 0.0)
+    variable(1.0) True
+    """
     return Cos()(x)
 
 
-def tan(x):
+def tan(x: VariableLike) -> Variable:
+    """The tangent, elementwise (radians).
+
+    Its derivative is ``1 + tan(x) ** 2``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array(0.0))
+    >>> y = F.tan(x)
+    >>> print(y, gd.grad(y, x))
+    variable(0.0) variable(1.0)
+    """
     return Tan()(x)
 
 
-def tanh(x):
+def tanh(x: VariableLike) -> Variable:
+    """The hyperbolic tangent, elementwise.
+
+    Its derivative is ``1 - tanh(x) ** 2``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array(0.0))
+    >>> y = F.tanh(x)
+    >>> print(y, gd.grad(y, x))
+    variable(0.0) variable(1.0)
+    """
     return Tanh()(x)
 
 
-def sqrt(x):
+def sqrt(x: VariableLike) -> Variable:
+    """The square root, elementwise.
+
+    Its derivative is ``1 / (2 sqrt(x))``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 4.0]))
+    >>> y = F.sqrt(x)
+    >>> print(y, gd.grad(y, x))
+    variable([1. 2.]) variable([0.5  0.25])
+    """
     return Sqrt()(x)
 
 
-def sigmoid(x):
+def sigmoid(x: VariableLike) -> Variable:
+    """The logistic function ``1 / (1 + exp(-x))``, elementwise.
+
+    Its derivative is ``y (1 - y)``. It is computed as ``0.5 tanh(x / 2) + 0.5``, which never overflows.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([0.0, -800.0]))
+    >>> y = F.sigmoid(x)
+    >>> print(y, gd.grad(y, x))
+    variable([0.5 0. ]) variable([0.25 0.  ])
+    """
     return Sigmoid()(x)
 
 
-def relu(x):
+def relu(x: VariableLike) -> Variable:
+    """The rectifier ``max(x, 0)``, elementwise.
+
+    Its derivative is 1 where ``x > 0``, else 0.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([-1.0, 2.0]))
+    >>> y = F.relu(x)
+    >>> print(y, gd.grad(y, x))
+    variable([0. 2.]) variable([0. 1.])
+    """
     return ReLU()(x)
 
 
-def leaky_relu(x, slope=0.2):
+def leaky_relu(x: VariableLike, slope: float = 0.2) -> Variable:
+    """The leaky rectifier: ``x`` where ``x > 0``, else ``slope * x``, elementwise.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+    slope : float, default 0.2
+        The slope for ``x <= 0``.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([-1.0, 2.0]))
+    >>> y = F.leaky_relu(x, slope=0.5)
+    >>> print(y, gd.grad(y, x))
+    variable([-0.5  2. ]) variable([0.5 1. ])
+    """
     return LeakyReLU(slope)(x)
 
 
-def clip(x, x_min, x_max):
+def clip(x: VariableLike, x_min: float, x_max: float) -> Variable:
+    """`x` clipped to ``[x_min, x_max]``, elementwise.
+
+    The derivative is 1 inside the interval (ends included) and 0 outside.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    x_min, x_max : float
+        The bounds.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([-2.0, 0.5, 3.0]))
+    >>> y = F.clip(x, -1.0, 1.0)
+    >>> print(y, gd.grad(y, x))
+    variable([-1.   0.5  1. ]) variable([0. 1. 0.])
+    """
     return Clip(x_min, x_max)(x)
 
 
@@ -416,33 +685,199 @@ class Where(Function):
         return S.where(self.condition, S.align(a, ndim), S.align(b, ndim))
 
 
-def log1p(x):
+def log1p(x: VariableLike) -> Variable:
+    """``log(1 + x)``, elementwise, accurate for tiny `x`.
+
+    Its derivative is ``1 / (1 + x)``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([0.0, 1e-20]))
+    >>> y = F.log1p(x)
+    >>> print(y, gd.grad(y, x))
+    variable([0.e+00 1.e-20]) variable([1. 1.])
+    """
     return Log1p()(x)
 
 
-def expm1(x):
+def expm1(x: VariableLike) -> Variable:
+    """``exp(x) - 1``, elementwise, accurate for tiny `x`.
+
+    Its derivative is ``exp(x)``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([0.0, 1e-20]))
+    >>> y = F.expm1(x)
+    >>> print(y, gd.grad(y, x))
+    variable([0.e+00 1.e-20]) variable([1. 1.])
+    """
     return Expm1()(x)
 
 
-def sinh(x):
+def sinh(x: VariableLike) -> Variable:
+    """The hyperbolic sine, elementwise.
+
+    Its derivative is ``cosh(x)``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array(0.0))
+    >>> y = F.sinh(x)
+    >>> print(y, gd.grad(y, x))
+    variable(0.0) variable(1.0)
+    """
     return Sinh()(x)
 
 
-def cosh(x):
+def cosh(x: VariableLike) -> Variable:
+    """The hyperbolic cosine, elementwise.
+
+    Its derivative is ``sinh(x)``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array(0.0))
+    >>> y = F.cosh(x)
+    >>> print(y, gd.grad(y, x))
+    variable(1.0) variable(0.0)
+    """
     return Cosh()(x)
 
 
-def arctan(x):
+def arctan(x: VariableLike) -> Variable:
+    """The inverse tangent, elementwise (radians).
+
+    Its derivative is ``1 / (1 + x ** 2)``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([0.0, 1.0]))
+    >>> y = F.arctan(x)
+    >>> np.allclose(y.data, [0.0, np.pi / 4]), gd.grad(y, x)
+    (True, variable([1.  0.5]))
+    """
     return Arctan()(x)
 
 
-def abs(x):
-    """|x|, with derivative 0 at x = 0 (PyTorch's choice)."""
+def abs(x: VariableLike) -> Variable:
+    """The absolute value ``|x|``, elementwise.
+
+    Its derivative is ``sign(x)``: 0 at ``x = 0``, as in PyTorch.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([-2.0, 0.0, 3.0]))
+    >>> y = F.abs(x)
+    >>> print(y, gd.grad(y, x))
+    variable([2. 0. 3.]) variable([-1.  0.  1.])
+    """
     return Abs()(x)
 
 
-def softplus(x):
-    """log(1 + exp(x)), stable for every finite x."""
+def softplus(x: VariableLike) -> Variable:
+    """``log(1 + exp(x))``, elementwise, stable for every finite `x`.
+
+    Its derivative is ``sigmoid(x)``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([0.0, -800.0, 800.0]))
+    >>> y = F.softplus(x)
+    >>> np.allclose(y.data, [np.log(2.0), 0.0, 800.0]), gd.grad(y, x)
+    (True, variable([0.5 0.  1. ]))
+    """
     return Softplus()(x)
 
 
@@ -461,21 +896,94 @@ def _pair(a, b, who):
     return a, b
 
 
-def maximum(a, b):
-    """Elementwise max(a, b), broadcasting; NaN propagates; ties split the gradient 0.5 / 0.5."""
+def maximum(a: Operand, b: Operand) -> Variable:
+    """The elementwise maximum of `a` and `b`, with broadcasting.
+
+    NaN propagates; at a tie the gradient is split 0.5 / 0.5.
+
+    Parameters
+    ----------
+    a, b : Variable, array or Python scalar
+        The operands; at most one a Python scalar (it takes the other's dtype).
+
+    Returns
+    -------
+    Variable
+        The maxima, of the broadcast shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([-1.0, 0.0, 2.0]))
+    >>> y = F.maximum(x, 0.0)
+    >>> print(gd.grad(y, x))
+    variable([0.  0.5 1. ])
+    """
     return Maximum()(*_pair(a, b, "maximum"))
 
 
-def minimum(a, b):
-    """Elementwise min(a, b), broadcasting; NaN propagates; ties split the gradient 0.5 / 0.5."""
+def minimum(a: Operand, b: Operand) -> Variable:
+    """The elementwise minimum of `a` and `b`, with broadcasting.
+
+    NaN propagates; at a tie the gradient is split 0.5 / 0.5.
+
+    Parameters
+    ----------
+    a, b : Variable, array or Python scalar
+        The operands; at most one a Python scalar (it takes the other's dtype).
+
+    Returns
+    -------
+    Variable
+        The minima, of the broadcast shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([-1.0, 0.0, 2.0]))
+    >>> y = F.minimum(x, 0.0)
+    >>> print(gd.grad(y, x))
+    variable([1.  0.5 0. ])
+    """
     return Minimum()(*_pair(a, b, "minimum"))
 
 
-def where(condition, a, b):
-    """a where `condition` holds, else b, broadcasting all three, as `xp.where`.
+def where(condition: VariableLike, a: Operand, b: Operand) -> Variable:
+    """`a` where `condition` holds, else `b`, broadcasting all three (``xp.where``).
 
-    `condition` is a boolean array (e.g. `x > 0`, which gives one); it takes no gradient.
-    The gradient flows to a where the condition holds and to b elsewhere.
+    The gradient flows to `a` where the condition holds and to `b` elsewhere; the condition
+    takes none.
+
+    Parameters
+    ----------
+    condition : bool array
+        E.g. ``x > 0`` (a comparison of Variables gives a boolean array).
+    a, b : Variable, array or Python scalar
+        The values; at most one a Python scalar.
+
+    Returns
+    -------
+    Variable
+        Of the broadcast shape.
+
+    Raises
+    ------
+    TypeError
+        When `condition` is not a boolean array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([-1.0, 2.0]))
+    >>> y = F.where(x > 0, x * x, -x)
+    >>> print(y, gd.grad(y, x))
+    variable([1. 4.]) variable([-1.  4.])
     """
     cond = condition.data if isinstance(condition, Variable) else condition
     if not is_array(cond) or cond.dtype != _xp(cond).bool:

@@ -1,6 +1,8 @@
 """Linear algebra: matmul (batched, with 1-D operands promoted as the standard says), linear."""
+from __future__ import annotations
+
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Function
+from gdezero.core import Function, Variable, VariableLike
 from gdezero.ops import series as S
 from gdezero.ops.shapes import expand_dims, reshape, sum_to, transpose
 
@@ -40,10 +42,64 @@ def _swap_last(x):
     return transpose(x, axes)
 
 
-def matmul(a, b):
+def matmul(a: VariableLike, b: VariableLike) -> Variable:
+    """The matrix product ``a @ b``, batched, with 1-D operands promoted as in NumPy.
+
+    Parameters
+    ----------
+    a, b : Variable or array
+        Operands of at least one dimension.
+
+    Returns
+    -------
+    Variable
+        The product.
+
+    Raises
+    ------
+    ValueError
+        For a 0-d operand (use ``*`` to scale).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> A = gd.Variable(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> x = gd.Variable(np.array([1.0, 1.0]))
+    >>> y = F.matmul(A, x)
+    >>> print(y, gd.grad(y, x))
+    variable([3. 7.]) variable([4. 6.])
+    """
     return MatMul()(a, b)
 
 
-def linear(x, W, b=None):
+def linear(x: VariableLike, W: VariableLike, b: VariableLike | None = None) -> Variable:
+    """The affine map ``x @ W + b`` (``b`` optional), as DeZero's ``F.linear``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The inputs, e.g. of shape ``(N, I)``.
+    W : Variable or array
+        The weights, of shape ``(I, O)``.
+    b : Variable or array, optional
+        The bias, broadcast to the output, e.g. of shape ``(O,)``.
+
+    Returns
+    -------
+    Variable
+        Of shape ``(N, O)`` for the shapes above.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = np.array([[1.0, 2.0]])
+    >>> W = gd.Parameter(np.array([[1.0], [1.0]]))
+    >>> F.linear(x, W, np.array([0.5]))
+    variable([[3.5]])
+    """
     y = matmul(x, W)
     return y if b is None else y + b

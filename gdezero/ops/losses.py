@@ -1,7 +1,9 @@
 """Softmax, log-softmax and the losses built on them."""
+from __future__ import annotations
+
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Constant, Function, Variable, as_variable
+from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
 from gdezero.ops import series as S
 from gdezero.ops.arithmetic import mul, neg, pow, sub
 from gdezero.ops.elementwise import exp
@@ -43,16 +45,88 @@ class LogSoftmax(Function):
         return S.log_softmax(x, self.axis)
 
 
-def softmax(x, axis=1):
+def softmax(x: VariableLike, axis: Axis = 1) -> Variable:
+    """``exp(x) / sum(exp(x))`` along `axis`, computed without overflow.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The scores, e.g. logits of shape ``(N, C)``.
+    axis : int, tuple or list of int, default 1
+        The axis (or axes) that sum to one.
+
+    Returns
+    -------
+    Variable
+        The probabilities, of `x`'s shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> F.softmax(np.array([[0.0, 0.0], [1000.0, 1000.0]]))
+    variable([[0.5 0.5]
+              [0.5 0.5]])
+    """
     return Softmax(axis)(x)
 
 
-def log_softmax(x, axis=1):
+def log_softmax(x: VariableLike, axis: Axis = 1) -> Variable:
+    """``log(softmax(x))`` along `axis`, stable for any finite input.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The scores, e.g. logits of shape ``(N, C)``.
+    axis : int, tuple or list of int, default 1
+        The axis (or axes) over which the probabilities sum to one.
+
+    Returns
+    -------
+    Variable
+        The log-probabilities, of `x`'s shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> y = F.log_softmax(np.array([[0.0, 0.0]]))
+    >>> np.allclose(y.data, np.log(0.5))
+    True
+    """
     return LogSoftmax(axis)(x)
 
 
-def mean_squared_error(x0, x1):
-    """sum((x0 - x1)**2) / len(x0), as in DeZero; x0 and x1 need one shape."""
+def mean_squared_error(x0: VariableLike, x1: VariableLike) -> Variable:
+    """``sum((x0 - x1) ** 2) / len(x0)``, as in DeZero.
+
+    Parameters
+    ----------
+    x0, x1 : Variable or array
+        Predictions and targets, of one shape with at least one dimension.
+
+    Returns
+    -------
+    Variable
+        A 0-d Variable.
+
+    Raises
+    ------
+    ValueError
+        When the shapes differ (broadcasting would silently give another loss).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> loss = F.mean_squared_error(x, np.array([0.0, 0.0]))
+    >>> print(loss, gd.grad(loss, x))
+    variable(2.5) variable([1. 2.])
+    """
     if tuple(x0.shape) != tuple(x1.shape):  # broadcasting (3,) against (3, 1) is a silent 3x3 loss
         raise ValueError(f"mean_squared_error needs two arrays of one shape, got {tuple(x0.shape)} "
                          f"and {tuple(x1.shape)}; reshape one of them")
@@ -81,8 +155,40 @@ def _check_labels(xp, labels, n, classes):
                          f"{classes} classes; labels are class indices in 0..{classes - 1}")
 
 
-def softmax_cross_entropy(x, t):
-    """Mean cross entropy of logits `x` (N, C) against integer labels `t` (N,)."""
+def softmax_cross_entropy(x: VariableLike, t: VariableLike) -> Variable:
+    """The mean cross entropy of logits `x` against integer class labels `t`.
+
+    Parameters
+    ----------
+    x : Variable or array
+        Logits of shape ``(N, C)``.
+    t : Variable or array
+        Integer labels of shape ``(N,)`` in ``0..C-1``.
+
+    Returns
+    -------
+    Variable
+        ``-mean(log_softmax(x)[i, t[i]])``, a 0-d Variable.
+
+    Raises
+    ------
+    ValueError
+        Saying which, when `x` is not 2-D or the labels are not ``N`` integers in
+        ``0..C-1`` (one-hot or float labels included).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([[0.0, 0.0], [0.0, 0.0]]))
+    >>> loss = F.softmax_cross_entropy(x, np.array([0, 1]))
+    >>> np.allclose(loss.data, np.log(2.0))
+    True
+    >>> gd.grad(loss, x)
+    variable([[-0.25  0.25]
+              [ 0.25 -0.25]])
+    """
     x = as_variable(x)
     t = t.data if isinstance(t, Variable) else t
     if backend.is_array(t):  # labels obey the operands' rule: one backend, one device

@@ -1,8 +1,10 @@
 """Reductions: sum, mean, max, min, prod, cumsum, logsumexp, norm."""
+from __future__ import annotations
+
 import operator
 
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Constant, Function, as_variable
+from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
 from gdezero.ops import series as S
 from gdezero.ops.elementwise import _with_value, exp, where
 from gdezero.ops.shapes import broadcast_to, concatenate, reshape, transpose
@@ -111,12 +113,76 @@ class Min(Function):
         return _extremum_series(self, x)
 
 
-def sum(x, axis=None, keepdims=False):
+def sum(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """The sum of `x`'s elements over `axis` (all by default), as ``Variable.sum``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axis : int, tuple or list of int, optional
+        The axes to sum over; all by default.
+    keepdims : bool, default False
+        Keep the summed axes with length 1.
+
+    Returns
+    -------
+    Variable
+        The sums.
+
+    Raises
+    ------
+    ValueError
+        When an axis is out of range or repeated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> F.sum(x), F.sum(x, axis=0), x.sum(axis=1, keepdims=True).shape
+    (variable(10.0), variable([4. 6.]), (2, 1))
+    """
     x = as_variable(x)
     return Sum(_checked_axis(axis, x.shape, "sum"), keepdims)(x)
 
 
-def mean(x, axis=None, keepdims=False):
+def mean(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """The mean of `x`'s elements over `axis` (all by default).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axis : int, tuple or list of int, optional
+        The axes to average over; all by default.
+    keepdims : bool, default False
+        Keep the averaged axes with length 1.
+
+    Returns
+    -------
+    Variable
+        The means.
+
+    Raises
+    ------
+    ValueError
+        When an axis is out of range or repeated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> y = F.mean(x)
+    >>> print(y, F.mean(x, axis=0))
+    variable(2.5) variable([2. 3.])
+    >>> gd.grad(y, x)
+    variable([[0.25 0.25]
+              [0.25 0.25]])
+    """
     x = as_variable(x)
     axis = _checked_axis(axis, x.shape, "mean")
     count = 1
@@ -134,12 +200,79 @@ def _extremum_axis(x, axis, who):
     return axis
 
 
-def max(x, axis=None, keepdims=False):
+def max(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """The largest of `x`'s elements over `axis` (all by default), as ``Variable.max``.
+
+    The gradient goes to the maxima, shared equally among ties (as in PyTorch).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axis : int, tuple or list of int, optional
+        The axes to reduce; all by default.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1.
+
+    Returns
+    -------
+    Variable
+        The maxima.
+
+    Raises
+    ------
+    ValueError
+        When an axis is out of range or repeated, or a reduced axis is empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 3.0, 3.0]))
+    >>> y = F.max(x)
+    >>> print(y, gd.grad(y, x))
+    variable(3.0) variable([0.  0.5 0.5])
+    """
     x = as_variable(x)
     return Max(_extremum_axis(x, axis, "max"), keepdims)(x)
 
 
-def min(x, axis=None, keepdims=False):
+def min(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """The smallest of `x`'s elements over `axis` (all by default), as ``Variable.min``.
+
+    The gradient goes to the minima, shared equally among ties (as in PyTorch).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axis : int, tuple or list of int, optional
+        The axes to reduce; all by default.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1.
+
+    Returns
+    -------
+    Variable
+        The minima.
+
+    Raises
+    ------
+    ValueError
+        When an axis is out of range or repeated, or a reduced axis is empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([[1.0, 5.0], [4.0, 2.0]]))
+    >>> y = F.min(x, axis=1)
+    >>> print(y, gd.grad(y, x))
+    variable([1. 2.]) variable([[1. 0.]
+              [0. 1.]])
+    """
     x = as_variable(x)
     return Min(_extremum_axis(x, axis, "min"), keepdims)(x)
 
@@ -294,27 +427,132 @@ class Norm(Function):
         return S.sqrt(S.sum(S.square(x), self.axis, keepdims=self.keepdims), self.outputs[0]().data)
 
 
-def prod(x, axis=None, keepdims=False):
-    """The product over `axis` (all axes by default)."""
+def prod(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """The product of `x`'s elements over `axis` (all by default).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axis : int, tuple or list of int, optional
+        The axes to reduce; all by default.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1.
+
+    Returns
+    -------
+    Variable
+        The result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([2.0, 3.0, 4.0]))
+    >>> y = F.prod(x)
+    >>> print(y, gd.grad(y, x))
+    variable(24.0) variable([12.  8.  6.])
+    """
     x = as_variable(x)
     return Prod(_checked_axis(axis, x.shape, "prod"), keepdims)(x)
 
 
-def cumsum(x, axis):
-    """The cumulative sum along `axis`, as numpy.cumsum with an axis."""
+def cumsum(x: VariableLike, axis: int) -> Variable:
+    """The cumulative sum along `axis`, as ``numpy.cumsum`` with an axis.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of at least one dimension.
+    axis : int
+        The axis to accumulate along.
+
+    Returns
+    -------
+    Variable
+        Of `x`'s shape.
+
+    Raises
+    ------
+    ValueError
+        When `axis` is out of range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0, 3.0]))
+    >>> y = F.cumsum(x, axis=0)
+    >>> print(y, gd.grad(y, x))
+    variable([1. 3. 6.]) variable([3. 2. 1.])
+    """
     x = as_variable(x)
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
         raise ValueError(f"cumsum: axis {axis} is out of range for shape {tuple(x.shape)}")
     return Cumsum(axis % x.ndim)(x)
 
 
-def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(exp(x))) over `axis`, stable for any finite input."""
+def logsumexp(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """``log(sum(exp(x)))`` over `axis` (all by default), stable for any finite input.
+
+    Its gradient is `softmax` over the same axes.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axis : int, tuple or list of int, optional
+        The axes to reduce; all by default.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1.
+
+    Returns
+    -------
+    Variable
+        The result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1000.0, 1000.0]))
+    >>> y = F.logsumexp(x)
+    >>> np.allclose(y.data, 1000.0 + np.log(2.0)), gd.grad(y, x)
+    (True, variable([0.5 0.5]))
+    """
     x = as_variable(x)
     return Logsumexp(_checked_axis(axis, x.shape, "logsumexp"), keepdims)(x)
 
 
-def norm(x, axis=None, keepdims=False):
-    """The 2-norm over `axis` (all axes by default: the Frobenius norm of a matrix)."""
+def norm(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """The 2-norm over `axis` (all by default: the Frobenius norm of a matrix).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axis : int, tuple or list of int, optional
+        The axes to reduce; all by default.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1.
+
+    Returns
+    -------
+    Variable
+        The result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([3.0, 4.0]))
+    >>> y = F.norm(x)
+    >>> print(y, gd.grad(y, x))
+    variable(5.0) variable([0.6 0.8])
+    """
     x = as_variable(x)
     return Norm(_checked_axis(axis, x.shape, "norm"), keepdims)(x)

@@ -1,7 +1,12 @@
 """Shape ops: reshape, transpose, broadcast_to / sum_to, indexing, stack, expand_dims, flatten."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Function, Variable, as_variable
+from gdezero.core import Function, Shape, Variable, VariableLike, as_variable
 from gdezero.ops import series as S
 
 
@@ -129,8 +134,34 @@ class Stack(Function):
         return S.stack(xs, axis=0)
 
 
-def stack(xs):
-    """Stack Variables of one shape along a new first axis."""
+def stack(xs: Sequence[VariableLike]) -> Variable:
+    """Stack Variables (or arrays) of one shape along a new first axis.
+
+    Parameters
+    ----------
+    xs : sequence of Variable or array
+        The inputs, all of one shape, backend and device.
+
+    Returns
+    -------
+    Variable
+        Of shape ``(len(xs), *shape)``.
+
+    Raises
+    ------
+    ValueError
+        For an empty `xs` or inputs of different shapes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> a, b = gd.Variable(np.array([1.0, 2.0])), gd.Variable(np.array([3.0, 4.0]))
+    >>> F.stack([a, b])
+    variable([[1. 2.]
+              [3. 4.]])
+    """
     xs = list(xs)
     if not xs:
         raise ValueError("stack needs at least one Variable, got an empty sequence")
@@ -154,7 +185,36 @@ def _reshaped(shape, size, target):
     return target if not free else tuple(size // known if n == -1 else n for n in target)
 
 
-def reshape(x, shape):
+def reshape(x: VariableLike, shape: Shape) -> Variable:
+    """Give `x`'s elements a new shape (row-major order); the gradient is reshaped back.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    shape : int, tuple or list of int
+        The new shape, with the same number of elements; one entry may be -1.
+
+    Returns
+    -------
+    Variable
+        `x` itself when the shape is unchanged, else a reshaped Variable.
+
+    Raises
+    ------
+    ValueError
+        When `shape` does not hold ``x.size`` elements, naming both shapes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0, 3.0, 4.0]))
+    >>> F.reshape(x, (2, 2))
+    variable([[1. 2.]
+              [3. 4.]])
+    """
     shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
     x = as_variable(x)
     if x.shape == shape:
@@ -162,14 +222,66 @@ def reshape(x, shape):
     return Reshape(_reshaped(x.shape, x.size, shape))(x)
 
 
-def transpose(x, axes=None):
+def transpose(x: VariableLike, axes: Sequence[int] | None = None) -> Variable:
+    """`x` with its axes permuted (reversed by default), as ``Variable.transpose`` and ``.T``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axes : sequence of int, optional
+        A permutation of ``range(x.ndim)`` (negative axes allowed); reversed by default.
+
+    Returns
+    -------
+    Variable
+        The transposed Variable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([[1.0, 2.0, 3.0]]))
+    >>> F.transpose(x).shape, x.T.shape
+    ((3, 1), (3, 1))
+    """
     x = as_variable(x)
     ndim = x.ndim
     axes = tuple(range(ndim))[::-1] if axes is None else tuple(a % ndim for a in axes)
     return Transpose(axes)(x)
 
 
-def broadcast_to(x, shape):
+def broadcast_to(x: VariableLike, shape: Sequence[int]) -> Variable:
+    """`x` broadcast to `shape` (NumPy's rule); the gradient is summed back (`sum_to`).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    shape : sequence of int
+        A shape `x` broadcasts to.
+
+    Returns
+    -------
+    Variable
+        `x` itself when the shape is unchanged, else of shape `shape`.
+
+    Raises
+    ------
+    ValueError
+        When `x` does not broadcast to `shape`, naming both shapes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> y = F.broadcast_to(x, (2, 2))
+    >>> print(y.shape, gd.grad(y, x))
+    (2, 2) variable([2. 2.])
+    """
     x = as_variable(x)
     shape = tuple(shape)
     if x.shape == shape:
@@ -180,7 +292,35 @@ def broadcast_to(x, shape):
     return BroadcastTo(shape)(x)
 
 
-def sum_to(x, shape):
+def sum_to(x: VariableLike, shape: Sequence[int]) -> Variable:
+    """`x` summed down to `shape`, the inverse of `broadcast_to` (as in DeZero).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    shape : sequence of int
+        A shape that broadcasts to ``x.shape``.
+
+    Returns
+    -------
+    Variable
+        `x` itself when the shape is unchanged, else of shape `shape`.
+
+    Raises
+    ------
+    ValueError
+        When `shape` does not broadcast to ``x.shape``, naming both shapes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> F.sum_to(x, (1, 2))
+    variable([[4. 6.]])
+    """
     x = as_variable(x)
     shape = tuple(shape)
     if x.shape == shape:
@@ -191,7 +331,33 @@ def sum_to(x, shape):
     return SumTo(shape)(x)
 
 
-def get_item(x, slices):
+def get_item(x: VariableLike, slices: Any) -> Variable:
+    """``x[slices]``, differentiable (``Variable.__getitem__``).
+
+    Repeated integer indices add up their gradients.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    slices : int, slice, None, Ellipsis, int array, list or tuple of them
+        The index, as in NumPy; a tuple shorter than ``x.ndim`` means a trailing ``...``.
+
+    Returns
+    -------
+    Variable
+        The selected elements.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0, 3.0]))
+    >>> y = F.get_item(x, np.array([0, 0, 2]))
+    >>> print(y, gd.grad(y, x))
+    variable([1. 1. 3.]) variable([2. 0. 1.])
+    """
     x = as_variable(x)
     return GetItem(_trailing_ellipsis(_normalize_index(slices, x), x.ndim))(x)
 
@@ -206,7 +372,35 @@ def _trailing_ellipsis(key, ndim):
     return key
 
 
-def expand_dims(x, axis):
+def expand_dims(x: VariableLike, axis: int) -> Variable:
+    """`x` with a new axis of length 1 at position `axis`.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axis : int
+        Where the new axis goes in the result (negative counts from the end).
+
+    Returns
+    -------
+    Variable
+        Of ``x.ndim + 1`` dimensions.
+
+    Raises
+    ------
+    ValueError
+        When `axis` is out of range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> F.expand_dims(x, 0).shape, F.expand_dims(x, -1).shape
+    ((1, 2), (2, 1))
+    """
     x = as_variable(x)
     shape = list(x.shape)
     if not -len(shape) - 1 <= axis <= len(shape):
@@ -216,8 +410,32 @@ def expand_dims(x, axis):
     return reshape(x, tuple(shape))
 
 
-def flatten(x):
-    """(N, ...) -> (N, -1), as in DeZero."""
+def flatten(x: VariableLike) -> Variable:
+    """``(N, ...)`` to ``(N, -1)``: the first axis stays, as in DeZero.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of at least one dimension.
+
+    Returns
+    -------
+    Variable
+        Of shape ``(x.shape[0], prod(x.shape[1:]))``.
+
+    Raises
+    ------
+    ValueError
+        For a 0-d `x`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> F.flatten(np.zeros((2, 3, 4))).shape
+    (2, 12)
+    """
     x = as_variable(x)
     if x.ndim == 0:
         raise ValueError("flatten keeps the first axis, so it needs a Variable of at least 1 "
@@ -244,8 +462,36 @@ class Concatenate(Function):
         return S.concat(list(xs), self.axis)
 
 
-def concatenate(xs, axis=0):
-    """Join Variables along an existing axis; their shapes must agree except along `axis`."""
+def concatenate(xs: Sequence[VariableLike], axis: int = 0) -> Variable:
+    """Join Variables (or arrays) along an existing axis.
+
+    Parameters
+    ----------
+    xs : sequence of Variable or array
+        The inputs; their shapes agree except along `axis`.
+    axis : int, default 0
+        The axis to join along.
+
+    Returns
+    -------
+    Variable
+        The joined Variable.
+
+    Raises
+    ------
+    ValueError
+        For an empty `xs`, an axis out of range or shapes that do not agree.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> a, b = gd.Variable(np.array([1.0])), gd.Variable(np.array([2.0, 3.0]))
+    >>> y = F.concatenate([a, b])
+    >>> print(y, gd.grad(y * y, b))
+    variable([1. 2. 3.]) variable([4. 6.])
+    """
     xs = [as_variable(x) for x in xs]
     if not xs:
         raise ValueError("concatenate needs at least one Variable, got an empty sequence")
