@@ -1,6 +1,10 @@
-"""Rosenbrock-n beyond one machine's comfort: a Hessian-vector product at n = 100,000,000
+"""
+Rosenbrock on a Dask cluster
+============================
+
+Rosenbrock-n beyond one machine's comfort: a Hessian-vector product at n = 100,000,000
 on a Dask cluster, checked against the analytic tridiagonal Hessian, then Hessian-free
-Newton-CG to tolerance on a smaller n.
+Newton-CG to tolerance on a smaller n::
 
     python examples/rosenbrock_dask.py --n 100_000_000 --chunk 1_000_000 --workers 2
     python examples/rosenbrock_dask.py --scheduler tcp://host:8786   # an existing cluster
