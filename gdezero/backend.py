@@ -94,6 +94,28 @@ def broadcasts_to(shape, target):
     return all(n == m or n == 1 for n, m in zip(shape[::-1], target[::-1]))
 
 
+def layout_of(array):
+    """What a result shaped like `array` should copy besides its shape: a Dask array's
+    chunks; None for every other backend."""
+    return array.chunks if array_api_compat.is_dask_array(array) else None
+
+
+def broadcast_to(array, shape, layout=None):
+    """`xp.broadcast_to(array, shape)`; on Dask, the broadcast axes take their chunks from
+    `layout` (`layout_of` an array of `shape`). Dask alone gives a new axis one chunk of
+    its full length, so the gradient of `sum(x)` for a chunked x would be one n-element
+    block the first elementwise op materialises whole and then splits to x's chunks."""
+    xp = namespace_of_type(array)
+    if layout is None or not array_api_compat.is_dask_array(array) or len(layout) != len(shape):
+        return xp.broadcast_to(array, shape)
+    import dask.array as da
+    lead = len(shape) - array.ndim
+    chunks = tuple(
+        layout[i] if i < lead or (array.shape[i - lead] == 1 and shape[i] != 1)
+        else array.chunks[i - lead] for i in range(len(shape)))
+    return da.broadcast_to(array, shape, chunks=chunks)
+
+
 def device_of(array):
     """The device of an array of any backend (Dask arrays have no `.device`: 'cpu')."""
     return array_api_compat.device(array)

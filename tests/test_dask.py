@@ -91,6 +91,21 @@ def test_numpy_index_array_and_numpy_labels_beside_dask_data():
     assert float(loss.data) == pytest.approx(-log_p[np.arange(3), labels].mean(), rel=1e-12)
 
 
+# ----------------------------------------------------------------------------- chunk layout
+def test_the_gradient_of_a_sum_comes_back_in_the_inputs_chunks():
+    # Dask alone broadcasts the scalar seed to one block of x's full length, which the first
+    # elementwise op (here 3 * ...) materialises whole: 800 MB in one task at n = 1e8
+    x = Variable(chunked(np.arange(12.0), chunks=3))
+    assert gd.grad(F.sum(x), x).data.chunks == ((3, 3, 3, 3),)  # the broadcast seed itself
+    g = gd.grad(F.sum(3 * x ** 2), x)
+    assert g.data.chunks == x.data.chunks
+    assert_close(g, 6 * np.arange(12.0))
+    m = Variable(chunked(np.ones((4, 6)), chunks=(2, 3)))
+    for y in (F.sum(F.sum(2 * m, axis=1)), F.sum(2 * m, axis=0), F.sum(m * np.arange(6.0))):
+        assert gd.grad(y, m).data.chunks == m.data.chunks
+    assert_close(gd.grad(F.sum(m * np.arange(6.0)), m), np.tile(np.arange(6.0), (4, 1)))
+
+
 # ----------------------------------------------------------------------------- scatter-add
 def test_scatter_add_on_dask_is_a_bincount_not_a_one_hot_matrix():
     rng = np.random.default_rng(0)

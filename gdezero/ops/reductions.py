@@ -7,7 +7,7 @@ from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
 from gdezero.ops import series as S
 from gdezero.ops.elementwise import _with_value, exp, where
-from gdezero.ops.shapes import broadcast_to, concatenate, reshape, transpose
+from gdezero.ops.shapes import broadcast_like, concatenate, reshape, transpose
 
 
 def _axes(axis, ndim):
@@ -63,9 +63,9 @@ class Sum(Function):
 
     def backward(self, gy):
         x_shape = self.inputs[0].shape
-        if not self.keepdims:
+        if not self.keepdims and gy.ndim > 0:  # a 0-d gy broadcasts as it is
             gy = reshape(gy, _keepdims_shape(x_shape, self.axis))
-        return broadcast_to(gy, x_shape)
+        return broadcast_like(gy, self.inputs[0])
 
     def taylor(self, x):
         return S.sum(x, self.axis, self.keepdims)
@@ -82,7 +82,7 @@ def _extremum_grad(f, gy):
         hits = hits | (xp.isnan(x.data) & xp.isnan(y))
     hits = xp.astype(hits, x.dtype)
     share = hits / xp.sum(hits, axis=_axes(f.axis, x.ndim), keepdims=True)
-    return broadcast_to(reshape(gy, shape), x.shape) * Constant(share)
+    return broadcast_like(reshape(gy, shape), x) * Constant(share)
 
 
 class Max(Function):
@@ -332,7 +332,7 @@ class Prod(Function):
         for i, a in enumerate(perm):
             inverse[a] = i
         gy = reshape(gy, _reduced_shape(x.shape, self.axis, True))
-        return broadcast_to(gy, x.shape) * transpose(others, inverse)
+        return broadcast_like(gy, x) * transpose(others, inverse)
 
     def taylor(self, x):
         data_shape = tuple(x.shape[1:])
@@ -391,7 +391,7 @@ class Logsumexp(Function):
     def backward(self, gy):
         x = self.inputs[0]
         shape = _reduced_shape(x.shape, self.axis, True)
-        return broadcast_to(reshape(gy, shape), x.shape) * exp(x - reshape(self.outputs[0](), shape))
+        return broadcast_like(reshape(gy, shape), x) * exp(x - reshape(self.outputs[0](), shape))
 
     def taylor(self, x):
         shifted = S.add_constant(x, -self._shift(x[0, ...]))
@@ -420,7 +420,7 @@ class Norm(Function):
         y = reshape(self.outputs[0](), shape)
         xp = x.xp
         safe = where(y.data == 0, Constant(xp.ones_like(y.data)), y)  # 0 / 1, not 0 / 0, at norm 0
-        return broadcast_to(reshape(gy, shape), x.shape) * (x / safe)
+        return broadcast_like(reshape(gy, shape), x) * (x / safe)
 
     def taylor(self, x):
         """Needs a non-zero norm at the point, as sqrt needs x > 0."""

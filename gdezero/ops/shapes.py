@@ -42,11 +42,11 @@ class Transpose(Function):
 
 
 class BroadcastTo(Function):
-    def __init__(self, shape):
-        self.shape = shape
+    def __init__(self, shape, layout=None):
+        self.shape, self.layout = shape, layout  # layout: backend.layout_of an array of shape
 
     def forward(self, x):
-        return _xp(x).broadcast_to(x, self.shape)
+        return backend.broadcast_to(x, self.shape, self.layout)
 
     def backward(self, gy):
         return sum_to(gy, self.inputs[0].shape)
@@ -68,7 +68,7 @@ class SumTo(Function):
         return xp.reshape(y, self.shape) if lead else y
 
     def backward(self, gy):
-        return broadcast_to(gy, self.inputs[0].shape)
+        return broadcast_like(gy, self.inputs[0])
 
     def taylor(self, x):
         return S.sum_to(x, self.shape)
@@ -290,6 +290,15 @@ def broadcast_to(x: VariableLike, shape: Sequence[int]) -> Variable:
         raise ValueError(f"cannot broadcast a Variable of shape {tuple(x.shape)} to shape {shape}; "
                          f"each axis must match or be 1, counted from the last")
     return BroadcastTo(shape)(x)
+
+
+def broadcast_like(x: VariableLike, like: Variable) -> Variable:
+    """`broadcast_to(x, like.shape)` laid out like `like`'s data: on Dask, in its chunks (a
+    gradient broadcast back over a reduced input lines up with that input's blocks)."""
+    x = as_variable(x)
+    if x.shape == like.shape:
+        return x
+    return BroadcastTo(tuple(like.shape), backend.layout_of(like.data))(x)
 
 
 def sum_to(x: VariableLike, shape: Sequence[int]) -> Variable:
