@@ -378,8 +378,9 @@ def _has_array_index(items):
 
 def getitem(array, key):
     """`array[key]`, also on Dask: a boolean mask's unknown result length is computed at
-    once (Dask would otherwise fail much later on nan shapes), and integer arrays on
-    several leading axes go through flat positions (Dask indexes one axis at a time)."""
+    once (Dask would otherwise fail much later on nan shapes), integer arrays on several
+    leading axes go through flat positions (Dask indexes one axis at a time), and step-1
+    slices come back in regular chunks of `array`'s chunk size (see `_regular_chunks`)."""
     if not array_api_compat.is_dask_array(array):
         return array[key]
     items = key if isinstance(key, tuple) else (key,)
@@ -389,7 +390,26 @@ def getitem(array, key):
     out = array[key]
     if any(math.isnan(n) for n in out.shape):
         out.compute_chunk_sizes()
+    elif _plain_slices(items, array.ndim):
+        out = _regular_chunks(out, array.chunksize)
     return out
+
+
+def _plain_slices(items, ndim):
+    """True for a key of step-1 slices and at most one `...` (each result axis is one of
+    `array`'s axes, cut)."""
+    return all(isinstance(i, slice) and i.step in (None, 1) for i in items if i is not Ellipsis) \
+        and items.count(Ellipsis) <= 1 and len(items) - items.count(Ellipsis) <= ndim
+
+
+def _regular_chunks(array, chunksize):
+    """`array` rechunked to blocks of `chunksize` counted from index 0. Dask keeps a slice's
+    cut blocks: x[1:] has blocks (c - 1, c, ...) and x[:-1] (c, ..., c - 1), so
+    x[1:] - x[:-1] is split at both sets of boundaries, every op after it works on twice the
+    blocks, and the gradient of Rosenbrock-n comes back in blocks (1, c - 2, 1, ...) that an
+    optimiser's iterate inherits, finer at every step. Regular blocks line slices of one
+    array up with each other and with the array (one small concatenate per block)."""
+    return array.rechunk(tuple(max(1, c) for c in chunksize))
 
 
 def _dask_leading_arrays(array, items):
@@ -465,7 +485,8 @@ def _dask_pad_basic(gy, items, in_shape):
         axis += 1
     if 0 in shape:  # an empty slice: Dask cannot pad a zero-length block
         return da.zeros(in_shape, dtype=gy.dtype)
-    return da.pad(da.reshape(gy, tuple(shape)), pads)
+    padded = da.pad(da.reshape(gy, tuple(shape)), pads)  # x's shape, in regular blocks like x[key]'s:
+    return _regular_chunks(padded, gy.chunksize) if gy.ndim == len(in_shape) else padded
 
 
 def reshape(xp, array, shape):

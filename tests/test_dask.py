@@ -106,6 +106,21 @@ def test_the_gradient_of_a_sum_comes_back_in_the_inputs_chunks():
     assert_close(gd.grad(F.sum(m * np.arange(6.0)), m), np.tile(np.arange(6.0), (4, 1)))
 
 
+def test_slices_line_up_and_the_rosenbrock_gradient_keeps_the_iterates_chunks():
+    # Dask alone: x[1:] in blocks (2, 3, 3, 3), x[:-1] in (3, 3, 3, 2); their difference in
+    # the common refinement, and the gradient in 1-element blocks an optimiser's step inherits
+    x = Variable(chunked(np.linspace(-1.0, 2.0, 12), chunks=3))
+    assert x[1:].data.chunks == x[:-1].data.chunks == ((3, 3, 3, 2),)
+    g = gd.grad(rosenbrock_n(x), x)
+    assert g.data.chunks == x.data.chunks
+    hv = gd.hvp(rosenbrock_n, x, chunked(np.ones(12), chunks=3))
+    assert hv.data.chunks == x.data.chunks
+    assert_close(hv, rosenbrock_hvp_exact(x.data.compute(), np.ones(12)), rtol=1e-12)
+    m = Variable(chunked(np.arange(24.0).reshape(4, 6), chunks=(2, 3)))
+    assert m[1:, :-1].data.chunks == ((2, 1), (3, 2))
+    assert_close(gd.grad(F.sum(m[1:, 2:] * 2), m), np.pad(np.full((3, 4), 2.0), ((1, 0), (2, 0))))
+
+
 # ----------------------------------------------------------------------------- scatter-add
 def test_scatter_add_on_dask_is_a_bincount_not_a_one_hot_matrix():
     rng = np.random.default_rng(0)
