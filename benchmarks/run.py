@@ -15,7 +15,7 @@ Workloads (issue 7):
   W6  many Newton steps with create_graph=True (+ memory growth after gc.collect())
   W7  derivatives(F.tanh, x, 30) on 1e5 points by Taylor mode (+ peak memory), beside
       nested reverse mode at its largest order within the cap
-  W8  (--w8, minutes) one Rosenbrock HVP at n = 1e8 on a Dask LocalCluster of 2 worker
+  W8  (--w8 or --only W8, minutes) one Rosenbrock HVP at n = 1e8 on a Dask LocalCluster of 2 worker
       processes x 1 thread (+ each worker's peak memory), beside NumPy gdezero at n = 1e7
 
 Every implementation's result is checked against the reference (AssertionError with the
@@ -40,12 +40,18 @@ import gdezero as gd  # noqa: E402
 import gdezero.functions as F  # noqa: E402
 from gdezero.taylor import hvp_forward_over_reverse  # noqa: E402
 
-try:
-    import torch
-except ImportError:  # PyTorch is optional: its rows are left out
+if __name__ == "__mp_main__":
+    # a W8 Dask worker: multiprocessing's spawn re-imports this script in each worker
+    # process, which runs no PyTorch; importing it there put ~190 MiB into every worker's
+    # measured peak before any work
     torch = None
 else:
-    torch.set_num_threads(1)
+    try:
+        import torch
+    except ImportError:  # PyTorch is optional: its rows are left out
+        torch = None
+    else:
+        torch.set_num_threads(1)
 
 # DeZero 0.0.13 (the book's library) function-node counts of the k-th derivative graph of
 # tanh, k = 1..8, counted on this project's machine (issue 7): the W5 node target.
@@ -520,14 +526,10 @@ WORKLOADS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w
 
 # ============================================================================ W8: HVP on a Dask cluster
 def rosenbrock_hvp_dask(x, p):
-    """rosenbrock_hvp_numpy on Dask arrays, chunk by chunk (no n-vector on the client)."""
+    """rosenbrock_hvp_numpy on Dask arrays, block by block: each block with one element of
+    each neighbour (map_overlap's halo) is exact on the block itself (H is tridiagonal)."""
     import dask.array as da
-    zero = da.zeros(1, dtype=x.dtype)
-    head, tail = x[:-1], x[1:]
-    diag = (da.concatenate([1200 * head ** 2 - 400 * tail + 2, zero])
-            + da.concatenate([zero, da.full(x.shape[0] - 1, 200.0, dtype=x.dtype)]))
-    off = -400 * head
-    return diag * p + da.concatenate([off * p[1:], zero]) + da.concatenate([zero, off * p[:-1]])
+    return da.map_overlap(rosenbrock_hvp_numpy, x, p, depth=1, boundary="none", dtype=x.dtype)
 
 
 def w8_rows(args):
@@ -536,34 +538,51 @@ def w8_rows(args):
     import dask.array as da
     from dask.distributed import Client, LocalCluster
 
-    def peak_mib():  # this worker process's peak resident set size (Linux: KiB)
+    def peak_mib():  # this worker process's peak resident set size, MiB
+        try:  # Linux's VmHWM: ru_maxrss would also count this script's memory, from before exec
+            with open("/proc/self/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
         import resource
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def inputs():  # lazy: generated block by block on the workers, inside each pass's graph
+        rng = da.random.default_rng(0)
+        return rng.uniform(-2, 2, n, chunks=chunk), rng.standard_normal(n, chunks=chunk)
 
     n, chunk = args.n_dask, args.dask_chunk
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                       memory_limit=0) as cluster, Client(cluster) as client:
-        rng = da.random.default_rng(0)
-        x, v = client.persist([rng.uniform(-2, 2, n, chunks=chunk), rng.standard_normal(n, chunks=chunk)])
         start_peaks = client.run(peak_mib)
         samples = []
         for _ in range(args.dask_repeats):
+            # one pass, as examples/rosenbrock_dask.py: x and v are never persisted, so the
+            # scheduler streams their blocks through the HVP and the check (0.8 GB of x and v
+            # per worker at n = 1e8 would otherwise stay in memory throughout)
+            x, v = inputs()
             start = time.perf_counter()
-            hv = gd.hvp(rosenbrock, x, v).data.persist()
-            dask.distributed.wait(hv)
-            samples.append(time.perf_counter() - start)
+            hv = gd.hvp(rosenbrock, x, v).data
             exact = rosenbrock_hvp_dask(x, v)
             error, scale = dask.compute(da.max(da.abs(hv - exact)), da.max(da.abs(exact)))
-            del hv
+            samples.append(time.perf_counter() - start)
             relative = float(error) / float(scale)
             assert relative <= 1e-12, f"W8/gdezero-dask: relative error {relative:.3g} > 1e-12"
         peaks = sorted(client.run(peak_mib).values())
-    text = (f"n={n:.0e}, chunk {chunk:.0e}, rel. error {relative:.2g}; worker peak "
-            f"{' / '.join(f'{p / 1024:.2f}' for p in peaks)} GB (idle after loading x, v: "
-            f"{' / '.join(f'{p / 1024:.2f}' for p in sorted(start_peaks.values()))} GB)")
+        x, v = inputs()  # the same pass without the HVP: what generating x, v and the check cost
+        start = time.perf_counter()
+        dask.compute(da.max(da.abs(rosenbrock_hvp_dask(x, v))))
+        without_hvp = time.perf_counter() - start
+    text = (f"n={n:.0e}, chunk {chunk:.0e}, one pass (x, v generated on the workers + HVP + check; "
+            f"{without_hvp:.3g} s of it without the HVP), rel. error {relative:.2g}; worker peak "
+            f"{' / '.join(f'{p / 1024:.2f}' for p in peaks)} GiB (bare worker: "
+            f"{' / '.join(f'{p / 1024:.2f}' for p in sorted(start_peaks.values()))} GiB)")
     rows = [{"workload": "W8", "title": "Rosenbrock HVP on Dask", "impl": "gdezero-dask",
              "min_s": min(samples), "median_s": statistics.median(samples), "samples_s": samples,
-             "calls_per_sample": 1, "worker_peak_mib": peaks, "relative_error": relative, "text": text}]
+             "calls_per_sample": 1, "worker_peak_mib": peaks, "relative_error": relative,
+             "without_hvp_s": without_hvp, "text": text}]
 
     n_np = min(n, args.n_numpy_w8)
     rng = np.random.default_rng(0)
@@ -574,7 +593,7 @@ def w8_rows(args):
     rows.append({"workload": "W8", "title": "Rosenbrock HVP on NumPy", "impl": "gdezero",
                  "min_s": min(samples), "median_s": statistics.median(samples), "samples_s": samples,
                  "calls_per_sample": 1, "peak_bytes": peak,
-                 "text": f"NumPy, one process, n={n_np:.0e}: peak {peak / 2 ** 30:.2f} GB (tracemalloc)"})
+                 "text": f"NumPy, one process, n={n_np:.0e}: peak {peak / 2 ** 30:.2f} GiB (tracemalloc)"})
     return rows
 
 
@@ -633,7 +652,8 @@ def parse_args(argv=None):
     p.add_argument("--max-order", type=int, help="W5's highest order (default 30; quick 30)")
     p.add_argument("--cap", type=float, help="seconds one nested-reverse run may take before the "
                                              "next order is skipped (default 3; quick 0.1)")
-    p.add_argument("--only", nargs="+", choices=sorted(WORKLOADS), help="run only these workloads")
+    p.add_argument("--only", nargs="+", choices=sorted(WORKLOADS) + ["W8"],
+                   help="run only these workloads (W8 here implies --w8: --only W8 runs it alone)")
     p.add_argument("--json", metavar="PATH", help="write the raw numbers here")
     p.add_argument("--w8", action="store_true",
                    help="also W8: a Dask HVP at n = 1e8 on 2 worker processes (minutes; needs gdezero[dask])")
@@ -642,6 +662,9 @@ def parse_args(argv=None):
     p.add_argument("--n-numpy-w8", type=int, default=10**7, help="W8 NumPy size (default 1e7)")
     p.add_argument("--dask-repeats", type=int, default=1, help="W8 timing samples (default 1)")
     args = p.parse_args(argv)
+    if args.only and "W8" in args.only:
+        args.w8 = True
+        args.only = [name for name in args.only if name != "W8"] or ["W8"]
     defaults = dict(n_points=10**4, n_rosen=10**4, newton_steps=2000, repeats=3, inner=20,
                     n_taylor=10**4, max_order=30, cap=0.1, n_dask=10**6, dask_chunk=10**5) \
         if args.quick else dict(n_points=10**6, n_rosen=10**6, newton_steps=20000, repeats=7,
@@ -659,7 +682,7 @@ def main(argv=None):
           f"PyTorch {torch.__version__ + ' (1 thread)' if torch is not None else 'not installed'}, "
           f"{'quick' if args.quick else 'full'} sizes, min over {args.repeats} repeats")
     rows, orders = [], None
-    for name in args.only or WORKLOADS:
+    for name in [w for w in args.only or WORKLOADS if w in WORKLOADS]:
         case = WORKLOADS[name](args)
         if isinstance(case, Case):
             rows.extend(run_case(case, args.repeats))
