@@ -263,6 +263,57 @@ def test_newton_does_not_take_a_non_singular_error_for_a_singular_hessian(monkey
 
 
 # ----------------------------------------------------------------------------- LocalCluster
+# The two scripts start their own LocalCluster (2 workers): they run before the module's
+# `cluster` fixture starts its workers, so no more than 2 worker processes exist at once.
+@pytest.mark.distributed
+def test_rosenbrock_dask_example_quick_checks_its_hvp_and_reaches_the_minimum(tmp_path):
+    pytest.importorskip("dask.distributed", reason="examples/rosenbrock_dask.py starts a LocalCluster: "
+                                                   "it needs dask[distributed] (pip install 'gdezero[dask]')")
+    import re
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run(
+        [sys.executable, os.path.join(root, "examples", "rosenbrock_dask.py"), "--quick",
+         "--out", str(tmp_path)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+
+    hvp = re.search(r"^hvp n=(\d+) chunk=(\d+) seconds \S+ relative error (\S+) \(ok at 1e-12\)$", out, re.M)
+    assert hvp, out
+    assert (int(hvp[1]), int(hvp[2])) == (200_000, 50_000)
+    assert float(hvp[3]) <= 1e-12
+    newton = re.search(r"^newton-cg n=6 iterations (\d+) seconds \S+ max error (\S+) "
+                       r"\(gradient norm (\S+) <= tol 1e-08\)$", out, re.M)
+    assert newton, out
+    assert 1 <= int(newton[1]) <= 100
+    assert float(newton[2]) <= 1e-6 and float(newton[3]) <= 1e-8
+    peaks = re.search(r"^worker peak MiB after hvp \{(.*)\}$", out, re.M)
+    assert peaks, out
+    mib = [float(value) for value in re.findall(r": (\d+)", peaks[1])]
+    assert len(mib) == 2 and all(0 < m < 2048 for m in mib), peaks[0]
+    assert "Detected different `run_spec`" not in proc.stderr  # keys reused with other tasks
+    assert hvp[0] in (tmp_path / "rosenbrock_dask.txt").read_text()
+
+
+@pytest.mark.distributed
+def test_benchmark_w8_runs_on_a_local_cluster_and_checks_its_hvp(tmp_path):
+    import json
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = tmp_path / "w8.json"
+    proc = subprocess.run(
+        [sys.executable, os.path.join(root, "benchmarks", "run.py"), "--quick", "--only", "W1",
+         "--repeats", "1", "--w8", "--n-dask", "20000", "--dask-chunk", "5000", "--n-numpy-w8", "20000",
+         "--json", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = {r["impl"]: r for r in json.loads(out.read_text())["rows"] if r["workload"] == "W8"}
+    assert rows["gdezero-dask"]["relative_error"] <= 1e-12
+    assert len(rows["gdezero-dask"]["worker_peak_mib"]) == 2 and rows["gdezero"]["peak_bytes"] > 0
+
+
 @pytest.fixture(scope="module")
 def cluster():
     """A LocalCluster with two worker processes (one thread each), as a cluster runs it."""
@@ -293,21 +344,3 @@ def test_newton_cg_on_a_local_cluster_reaches_the_minimum(cluster):
     assert r.success, r.message
     assert np.abs(gradient(r.x.compute())).max() < 1e-10
     assert dask.base.get_scheduler() == cluster.get
-
-
-@pytest.mark.distributed
-def test_benchmark_w8_runs_on_a_local_cluster_and_checks_its_hvp(tmp_path):
-    import json
-    import subprocess
-    import sys
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = tmp_path / "w8.json"
-    proc = subprocess.run(
-        [sys.executable, os.path.join(root, "benchmarks", "run.py"), "--quick", "--only", "W1",
-         "--repeats", "1", "--w8", "--n-dask", "20000", "--dask-chunk", "5000", "--n-numpy-w8", "20000",
-         "--json", str(out)],
-        capture_output=True, text=True, timeout=300, cwd=root)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    rows = {r["impl"]: r for r in json.loads(out.read_text())["rows"] if r["workload"] == "W8"}
-    assert rows["gdezero-dask"]["relative_error"] <= 1e-12
-    assert len(rows["gdezero-dask"]["worker_peak_mib"]) == 2 and rows["gdezero"]["peak_bytes"] > 0
