@@ -15,8 +15,10 @@ import numpy as np
 # array_api_strict array, a Dask array): they share no static type, so it is Any to mypy.
 Array: TypeAlias = Any
 
-# type(array) -> (namespace, single_device); filled lazily by _namespace_of.
-_NAMESPACES: dict[type, tuple[Any, bool]] = {}
+# type(array) -> (namespace, single_device); NumPy's is known, others are filled lazily
+# by _namespace_of (so is_array on a NumPy array is one dict access from the start).
+_NAMESPACES: dict[type, tuple[Any, bool]] = {
+    np.ndarray: (array_api_compat.array_namespace(np.empty(0)), True)}
 # Array types whose arrays all live on one device: operands of one such type need no check.
 SINGLE_DEVICE_TYPES = {np.ndarray}
 
@@ -72,10 +74,24 @@ def as_variable_data(obj):
 OUTPUT_NORMALISERS = {t: np.asarray for t in set(np.sctypeDict.values())}
 
 
+def seed_like(array):
+    """Read-only ones of `array`'s shape, dtype and device: the internal seed of a backward
+    pass, which nothing writes into. On NumPy a 0-d one broadcast to the shape (no pass
+    writing n ones)."""
+    if type(array) is np.ndarray and array.ndim:
+        return np.broadcast_to(np.array(1, dtype=array.dtype), array.shape)
+    return ones_like(array)
+
+
 def ones_like(array):
-    """Ones of `array`'s shape, dtype and device (NumPy's own call: the seed of every backward)."""
+    """Ones of `array`'s shape, dtype and device (on NumPy without np.ones_like's Python layer,
+    which costs more than the work for small arrays)."""
     if type(array) is np.ndarray:
-        return np.ones_like(array)
+        if not array.ndim:
+            return np.array(1, dtype=array.dtype)
+        ones = np.empty_like(array)
+        ones.fill(1)
+        return ones
     return namespace_of_type(array).ones_like(array)
 
 

@@ -414,17 +414,17 @@ class Variable:
         >>> print(x.grad)
         variable(12.0)
         """
-        _check_recorded(self, "backward()")
-        if self.grad is None:  # the seed is internal: y.grad gets arrays of its own
+        if self.generation == UNRECORDED:
+            raise _not_recorded("backward()")
+        seed = self.grad
+        if seed is None:  # the seed is internal: y.grad gets an array of its own
+            seed = _leaf(Ones, backend.seed_like(self.data))
             self.grad = _leaf(Variable, backend.ones_like(self.data))
-            seed = _leaf(Ones, backend.ones_like(self.data))
-        else:
-            seed = self.grad
-            if tuple(seed.shape) != tuple(self.data.shape):
-                raise ValueError(
-                    f"backward(): y.grad has shape {tuple(seed.shape)} but y has shape "
-                    f"{tuple(self.data.shape)}; set y.grad to a Variable of y's shape (or None "
-                    f"for ones)")
+        elif tuple(seed.shape) != tuple(self.data.shape):
+            raise ValueError(
+                f"backward(): y.grad has shape {tuple(seed.shape)} but y has shape "
+                f"{tuple(self.data.shape)}; set y.grad to a Variable of y's shape (or None "
+                f"for ones)")
         grads = backprop([self], [seed], create_graph, retain_grad=retain_grad)
         for var, g in grads.items():
             if var is self:
@@ -654,27 +654,15 @@ def _as_input(obj):
     return obj if isinstance(obj, Variable) else Constant(obj)
 
 
-def _check_recorded(y, what):
-    if y.generation == UNRECORDED:
-        raise RuntimeError(
-            f"{what}: this output was not recorded (it was computed under no_grad(), or it is a "
-            f"gradient made with create_graph=False), so it has no graph to differentiate; "
-            f"compute it with recording on, e.g. gd.grad(..., create_graph=True) or outside "
-            f"no_grad()")
+def _not_recorded(what):
+    return RuntimeError(
+        f"{what}: this output was not recorded (it was computed under no_grad(), or it is a "
+        f"gradient made with create_graph=False), so it has no graph to differentiate; "
+        f"compute it with recording on, e.g. gd.grad(..., create_graph=True) or outside "
+        f"no_grad()")
 
 
 # ============================================================================ Function
-def _needs(constant_flags):
-    """(needs_grad, whether any input needs a gradient) for inputs' `_constant` flags."""
-    needs = tuple([not c for c in constant_flags])
-    return needs, any(needs)
-
-
-# Interned for the fast path, keyed by the inputs' `_constant` flags.
-_NEEDS1 = {c: _needs((c,)) for c in (False, True)}
-_NEEDS2 = {(a, b): _needs((a, b)) for a in (False, True) for b in (False, True)}
-
-
 class Function:
     """A node of the graph: subclass it to add a differentiable operation.
 
@@ -733,7 +721,14 @@ class Function:
     generation: int = 0
     inputs: tuple[Variable, ...] = ()
     outputs: tuple[weakref.ref[Variable], ...] = ()
-    needs_grad: tuple[bool, ...] = ()  # one bool per input: False for constants (torch's needs_input_grad)
+
+    @property
+    def needs_grad(self) -> tuple[bool, ...]:
+        """One bool per input: False for a constant (torch's ``needs_input_grad``)."""
+        inputs = self.inputs
+        if len(inputs) == 2:  # the binary ops that read it, without a comprehension's frame
+            return (not inputs[0]._constant, not inputs[1]._constant)
+        return tuple([not x._constant for x in inputs])
 
     def __call__(self, *inputs: Variable | Array) -> Any:
         """Apply the Function to `inputs` (Variables or raw arrays) and record the node.
@@ -752,7 +747,7 @@ class Function:
                 x0 = _as_input(x0)
                 inputs = (x0,)
             ys = self.forward(x0.data)
-            needs, live = _NEEDS1[x0._constant]
+            live = not x0._constant
             generation = x0.generation
         elif n == 2:
             x0, x1 = inputs
@@ -762,7 +757,7 @@ class Function:
             if type(d0) is not type(d1) or type(d0) not in _SINGLE_DEVICE_TYPES:
                 backend.check_operands((d0, d1))  # one clear error for mixed backends or devices
             ys = self.forward(d0, d1)
-            needs, live = _NEEDS2[x0._constant, x1._constant]
+            live = not (x0._constant and x1._constant)
             g0, g1 = x0.generation, x1.generation
             generation = g0 if g0 > g1 else g1
         else:  # the generic path
@@ -771,10 +766,10 @@ class Function:
             if xs:
                 backend.check_operands(xs)
             ys = self.forward(*xs)
-            needs, live = _needs([x._constant for x in inputs])
+            live = not all([x._constant for x in inputs])
             generation = max([x.generation for x in inputs], default=0)
         self.inputs = inputs
-        return _record(self, ys, needs, live, generation)
+        return _record(self, ys, live, generation)
 
     def forward(self, *xs: Array) -> Array | tuple[Array, ...]:
         """Compute the outputs' values from the inputs' raw arrays (to implement).
@@ -816,35 +811,33 @@ class Function:
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
 
-def _record(f, ys, needs, live, generation):
+def _record(f, ys, live, generation):
     """The outputs of `f` (the only place outputs are made): one Variable, or a list for a
     tuple of arrays; linked to `f` when recording.
 
     Outputs of constants are constants; outputs made while recording is off are marked
     UNRECORDED, so that differentiating them raises instead of giving zeros.
     """
-    record = live and _is_recording()
-    cls = Variable if live else Constant
-    out_generation = generation + 1 if record else (UNRECORDED if live else 0)
     if type(ys) is tuple:
-        outputs = [_record(f, y, needs, live, generation) for y in ys]
-        if record:  # a freed output still gets a zero gradient of its shape
+        outputs = []
+        for y in ys:  # a loop, not a comprehension: that would put this frame's locals in cells
+            outputs.append(_record(f, y, live, generation))
+        if outputs and outputs[0].creator is f:  # recorded: freed outputs get zero gradients
             f.outputs = tuple([_weakref(out) for out in outputs])
             f.output_specs = tuple([(y.shape, y.dtype) for y in outputs])
         return outputs
-    out = _object_new(cls)
+    out = _object_new(Variable if live else Constant)
     normalise = _NORMALISE.get(type(ys))
     out.data = ys if normalise is None else normalise(ys)
-    out.name = None
-    out.grad = None
-    if record:
+    out.name = out.grad = None
+    if live and _is_recording():
         out.creator = f
+        out.generation = generation + 1
         f.generation = generation
-        f.needs_grad = needs
         f.outputs = (_weakref(out),)
     else:
         out.creator = None
-    out.generation = out_generation
+        out.generation = UNRECORDED if live else 0
     return out
 
 
@@ -888,27 +881,38 @@ def _wrong_count(f, gxs):
                       f"{len(f.inputs)} input(s); return one per input (None where there is none)")
 
 
-def _output_grad(f, i, out, grads, drop, keep):
-    """Output i's gradient for f.backward, dropped from `grads` unless it is to be kept;
-    zeros of its shape where the output is unused or freed."""
-    if out is None or out not in grads:
-        shape, dtype = f.output_specs[i]
-        like = f.inputs[0].data
-        xp = backend.namespace_of_type(like)
-        return Constant(xp.zeros(shape, dtype=dtype, device=backend.device_of(like)))
-    return grads.pop(out) if drop and out not in keep else grads[out]
+def _output_grads(f, grads, keep):
+    """The outputs' gradients for a multi-output f.backward, dropped from `grads` unless
+    kept; zeros of an output's shape where it is unused or freed."""
+    gys = []
+    for ref, (shape, dtype) in zip(f.outputs, f.output_specs):
+        out = ref()
+        if out is None or out not in grads:
+            like = f.inputs[0].data
+            xp = backend.namespace_of_type(like)
+            gys.append(Constant(xp.zeros(shape, dtype=dtype, device=backend.device_of(like))))
+        else:
+            gys.append(grads[out] if out in keep else grads.pop(out))
+    return gys
 
 
-def _hand_out(g, visited, create_graph):
-    """g if backprop made it, else a copy: never a seed, a constant or a forward Variable.
+class _Everything:
+    """A container holding everything: backprop's `keep` under retain_grad."""
+
+    def __contains__(self, item):
+        return True
+
+
+_EVERYTHING = _Everything()
+
+
+def _copy_out(g, create_graph):
+    """A copy of g to hand out in place of a seed, a constant or a forward Variable.
 
     Without create_graph the copy is an unrecorded Variable (differentiating it raises);
     with it, a constant stays a constant (its derivative is zero) and anything else
     gets a recorded Copy node.
     """
-    made_here = g.creator not in visited if g.creator is not None else g.generation == UNRECORDED
-    if made_here:
-        return g
     if create_graph:
         return Copy()(g)
     out = Variable(g.xp.asarray(g.data, copy=True))
@@ -927,9 +931,9 @@ def backprop(outputs, seeds, create_graph=False, inputs=None, retain_grad=False)
     """
     push, pop = heapq.heappush, heapq.heappop
     wanted = None if inputs is None else set(inputs)
-    keep = () if wanted is None else wanted  # non-leaf grads to keep: wanted inputs' only
-    drop = not retain_grad
+    keep = _EVERYTHING if retain_grad else (() if wanted is None else wanted)  # non-leaf grads kept
     grads = {}
+    take = grads.pop
     heap = []
     visited = set()
 
@@ -950,29 +954,31 @@ def backprop(outputs, seeds, create_graph=False, inputs=None, retain_grad=False)
             refs = f.outputs
             if len(refs) == 1:  # a scheduled one-output function's output is alive with a grad
                 out = refs[0]()
-                gxs = f.backward(grads.pop(out) if drop and out not in keep else grads[out])
+                gxs = f.backward(grads[out] if out in keep else take(out))
             else:
-                gxs = f.backward(*[_output_grad(f, i, ref(), grads, drop, keep)
-                                   for i, ref in enumerate(refs)])
+                gxs = f.backward(*_output_grads(f, grads, keep))
             inputs = f.inputs
-            if type(gxs) is not tuple:
+            if type(gxs) is tuple:
+                if len(gxs) != len(inputs):
+                    raise _wrong_count(f, gxs)
+            elif len(inputs) == 1:
                 gxs = (gxs,)
-            if len(gxs) != len(inputs):
-                raise _wrong_count(f, gxs)
-            for x, gx, need in zip(inputs, gxs, f.needs_grad):
-                if gx is None or not need:
-                    continue
-                if (not isinstance(gx, Variable) or type(gx.data) is not type(x.data)
-                        or gx.data.shape != x.data.shape):
-                    gx = _checked_grad(f, x, gx)
-                if wanted is None or x.creator is not None or x in wanted:
+            else:
+                raise _wrong_count(f, (gxs,))
+            for x, gx in zip(inputs, gxs):
+                if gx is not None and not x._constant:
+                    xd = x.data  # the usual gradient: a Variable of x's array type and shape
+                    if (not isinstance(gx, Variable) or type(gx.data) is not type(xd)
+                            or gx.data.shape != xd.shape):
+                        gx = _checked_grad(f, x, gx)
                     accumulate(x, gx)
-        if wanted is not None:
-            found = {x: grads[x] for x in wanted if x in grads}
-        elif retain_grad:
-            found = grads
-        else:
-            found = {x: g for x, g in grads.items() if x.creator is None}
-        return {x: _hand_out(g, visited, create_graph) for x, g in found.items()}
+        found = {}
+        for x, g in grads.items():
+            if x in wanted if wanted is not None else retain_grad or x.creator is None:
+                c = g.creator  # hand out only what this pass made: never an alias
+                if c in visited if c is not None else g.generation != UNRECORDED:
+                    g = _copy_out(g, create_graph)
+                found[x] = g
+        return found
     finally:
         _enable_backprop.reset(token)

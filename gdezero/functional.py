@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
-from gdezero.core import Constant, Ones, Variable, _check_recorded, as_variable, backprop
+from gdezero import backend
+from gdezero.core import UNRECORDED, Constant, Ones, Variable, _leaf, _not_recorded, as_variable, backprop
 from gdezero.ops.shapes import reshape, stack
 
 
 def _seed(y, g):
     if g is None:
-        return Ones(y.xp.ones_like(y.data))
+        return _leaf(Ones, backend.seed_like(y.data))
     g = g if isinstance(g, Variable) else Constant(g)
     if g.shape != y.shape:
         raise ValueError(f"grad_outputs entry of shape {tuple(g.shape)} does not match its "
@@ -92,7 +93,8 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     inputs = _variables(inputs, "inputs")
     outputs = _variables(outputs, "outputs")
     for y in outputs:
-        _check_recorded(y, "grad()")
+        if y.generation == UNRECORDED:
+            raise _not_recorded("grad()")
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif isinstance(grad_outputs, Variable) or not isinstance(grad_outputs, (list, tuple)):
@@ -188,13 +190,13 @@ def hvp(f: Callable[..., Variable], x: Any, v: Any, create_graph: bool = False) 
                              f"{tuple(xi.shape)}; they must match")
     g = grad(_require_scalar(f(*xs), "hvp"), xs, create_graph=True)
     live = [i for i, gi in enumerate(g) if _depends_on(gi, xs)]
-    hv = [_zeros(xi.shape, xi) for xi in xs]
     if live:
         # v as the seed of g's backward: v^T H == H v (H is symmetric), without sum(g * v).
-        found = grad([g[i] for i in live], xs, grad_outputs=[vs[i] for i in live],
-                     create_graph=create_graph)
-        hv = list(found)
-    return tuple(hv) if several else hv[0]
+        hv = grad([g[i] for i in live], xs, grad_outputs=[vs[i] for i in live],
+                  create_graph=create_graph)
+    else:  # f is linear in x: H = 0
+        hv = tuple(_zeros(xi.shape, xi) for xi in xs)
+    return hv if several else hv[0]
 
 
 def _rows(output, xs, create_graph):

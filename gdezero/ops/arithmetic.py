@@ -429,6 +429,8 @@ def pow(x: VariableLike, c: float | VariableLike) -> Variable:
     >>> print(y, gd.grad(y, x))
     variable(9.0) variable(6.0)
     """
+    if type(c) in _SCALARS:  # the usual x ** 2 first (bool is not in _SCALARS by type)
+        return Pow(c)(x)
     if isinstance(c, Variable) or is_array(c):
         return VariablePow()(x, c)
     if not isinstance(c, _SCALARS) or isinstance(c, bool):
