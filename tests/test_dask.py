@@ -70,6 +70,20 @@ def test_harmonise_wraps_numpy_into_dask_only_beside_dask():
     assert backend.harmonise(n, n)[0] is n  # no Dask operand: nothing changes
 
 
+def test_a_numpy_gradient_from_a_custom_backward_comes_back_as_dask():
+    class Double(gd.Function):
+        def forward(self, x):
+            return x * 2.0
+
+        def backward(self, gy):
+            return np.full(3, 2.0)  # NumPy, beside a Dask input: wrapped, never handed out as is
+
+    x = Variable(chunked([1.0, 2.0, 3.0]))
+    g = gd.grad(F.sum(Double()(x)), x)
+    assert isinstance(g.data, da.Array)
+    assert_close(g, np.full(3, 2.0), atol=0)
+
+
 def test_arithmetic_with_a_raw_numpy_array_stays_lazy_and_differentiates():
     x = Variable(chunked([1.0, 2.0, 3.0, 4.0]))
     w = np.array([1.0, -2.0, 3.0, 0.5])
