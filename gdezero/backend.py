@@ -19,8 +19,9 @@ Array: TypeAlias = Any
 # by _namespace_of (so is_array on a NumPy array is one dict access from the start).
 _NAMESPACES: dict[type, tuple[Any, bool]] = {
     np.ndarray: (array_api_compat.array_namespace(np.empty(0)), True)}
-# Array types whose arrays all live on one device: operands of one such type need no check.
-SINGLE_DEVICE_TYPES = {np.ndarray}
+# NumPy's arrays and the scalars its 0-d results are (x.data = x.data - 1.0 makes one): all on
+# the CPU, so operands of these types need no backend or device check.
+SINGLE_DEVICE_TYPES = {np.ndarray, *(t for t in np.sctypeDict.values() if np.dtype(t).kind in "biufc")}
 
 
 def _backend_name(array):
@@ -95,10 +96,14 @@ def ones_like(array):
     return namespace_of_type(array).ones_like(array)
 
 
+def one_cpu_backend(a, b):
+    """True when `a` and `b` are both NumPy arrays or scalars: one backend, one device."""
+    return type(a) in SINGLE_DEVICE_TYPES and type(b) in SINGLE_DEVICE_TYPES
+
+
 def check_operands(arrays, what="one operation"):
     """Raise unless `arrays` share one backend and one device (TypeError / ValueError)."""
-    first = type(arrays[0])
-    if first in SINGLE_DEVICE_TYPES and all(type(a) is first for a in arrays):
+    if all(type(a) in SINGLE_DEVICE_TYPES for a in arrays):
         return
     get_array_module(*arrays, what=what)
 

@@ -754,7 +754,7 @@ class Function:
             if not isinstance(x0, Variable) or not isinstance(x1, Variable):
                 x0, x1 = inputs = (_as_input(x0), _as_input(x1))
             d0, d1 = x0.data, x1.data
-            if type(d0) is not type(d1) or type(d0) not in _SINGLE_DEVICE_TYPES:
+            if type(d0) not in _SINGLE_DEVICE_TYPES or type(d1) not in _SINGLE_DEVICE_TYPES:
                 backend.check_operands((d0, d1))  # one clear error for mixed backends or devices
             ys = self.forward(d0, d1)
             live = not (x0._constant and x1._constant)
@@ -858,26 +858,27 @@ class Copy(Function):
 def _checked_grad(f, x, gx):
     """gx, checked as f.backward's gradient for input x: a Variable (a raw array is
     wrapped) of x's backend and shape, or of a shape x broadcasts to, summed back."""
-    i = f.inputs.index(x)
     if not isinstance(gx, Variable):
         if not is_array(gx):
             raise TypeError(f"{type(f).__name__}.backward returned {type(gx).__name__} for "
-                            f"input {i}; return a Variable (or an array, or None)")
+                            f"input {f.inputs.index(x)}; return a Variable (or an array, or None)")
         gx = Constant(gx)
     gd, xd = gx.data, x.data
-    backend.check_operands((xd, gd), f"{type(f).__name__}.backward's gradient for input {i}")
-    on_x_backend = backend.harmonise(xd, gd)[1]  # NumPy beside Dask passes the check: wrap it
-    if on_x_backend is not gd:
-        if gx.creator is not None:
-            raise TypeError(f"{type(f).__name__}.backward returned a recorded NumPy gradient for "
-                            f"the Dask input {i}; build it from gy and the inputs")
-        gx, gd = Constant(on_x_backend), on_x_backend
+    if type(gd) is not type(xd) and not backend.one_cpu_backend(gd, xd):
+        i = f.inputs.index(x)
+        backend.check_operands((xd, gd), f"{type(f).__name__}.backward's gradient for input {i}")
+        on_x_backend = backend.harmonise(xd, gd)[1]  # NumPy beside Dask passes the check: wrap it
+        if on_x_backend is not gd:
+            if gx.creator is not None:
+                raise TypeError(f"{type(f).__name__}.backward returned a recorded NumPy gradient "
+                                f"for the Dask input {i}; build it from gy and the inputs")
+            gx, gd = Constant(on_x_backend), on_x_backend
     if gd.shape != xd.shape:
         if not backend.broadcasts_to(xd.shape, gd.shape):
             raise ValueError(
                 f"{type(f).__name__}.backward returned a gradient of shape {tuple(gd.shape)} "
-                f"for input {i} of shape {tuple(xd.shape)}; it must have the input's shape "
-                f"(or a shape the input broadcasts to, which is summed back)")
+                f"for input {f.inputs.index(x)} of shape {tuple(xd.shape)}; it must have the "
+                f"input's shape (or a shape the input broadcasts to, which is summed back)")
         gx = gx.sum_to(xd.shape)
     return gx
 
