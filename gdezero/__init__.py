@@ -1,7 +1,10 @@
 """gdezero: DeZero-style autodiff of any order on any Array API backend."""
 import importlib
 
-from gdezero import ops  # noqa: F401  (binds Variable's operators and methods)
+from gdezero import (
+    ops,  # noqa: F401  (binds Variable's operators and methods)
+    taylor,
+)
 from gdezero._version import __version__
 from gdezero.backend import get_array_module, gpu_available
 from gdezero.core import (
@@ -15,7 +18,7 @@ from gdezero.core import (
     using_config,
 )
 from gdezero.functional import grad, hessian, hvp, jacobian
-from gdezero.taylor import derivatives, jvp, taylor
+from gdezero.taylor import derivatives, jvp
 
 __all__ = [
     "Variable", "Parameter", "Function", "Config", "using_config", "no_grad",

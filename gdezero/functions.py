@@ -1,126 +1,25 @@
-"""Differentiable functions (F.*): the public namespace of the op layer (gdezero.ops).
+"""Differentiable functions (F.*): the public functions of every op family in gdezero.ops.
 
-Each op is one class: `forward` on raw arrays with the Array API namespace of its
-inputs, `backward` on Variables with gdezero ops only (so it is differentiable again).
+Each op is one class in its family module (`gdezero.ops.<family>`), beside its public
+wrapper; this namespace re-exports the families' ``__all__``. The classes stay in their
+family modules (for subclassing and tests): ``from gdezero.ops.elementwise import Sin``.
 """
-from gdezero.ops.arithmetic import (  # noqa: F401  (classes: for subclassing and tests)
-    Add,
-    AddConstant,
-    Div,
-    DivConstant,
-    Mul,
-    MulConstant,
-    Neg,
-    Pow,
-    RDivConstant,
-    RPow,
-    RSubConstant,
-    ScaledMul,
-    Sub,
-    VariablePow,
-    add,
-    div,
-    mul,
-    neg,
-    pow,
-    sub,
-)
-from gdezero.ops.elementwise import (  # noqa: F401
-    Abs,
-    Arctan,
-    Clip,
-    Cos,
-    Cosh,
-    Exp,
-    Expm1,
-    LeakyReLU,
-    Log,
-    Log1p,
-    Maximum,
-    Minimum,
-    ReLU,
-    Sigmoid,
-    Sin,
-    Sinh,
-    Softplus,
-    Sqrt,
-    Tan,
-    Tanh,
-    Where,
-    abs,
-    arctan,
-    clip,
-    cos,
-    cosh,
-    exp,
-    expm1,
-    leaky_relu,
-    log,
-    log1p,
-    maximum,
-    minimum,
-    relu,
-    sigmoid,
-    sin,
-    sinh,
-    softplus,
-    sqrt,
-    tan,
-    tanh,
-    where,
-)
-from gdezero.ops.linalg import MatMul, linear, matmul  # noqa: F401
-from gdezero.ops.losses import (  # noqa: F401
-    LogSoftmax,
-    Softmax,
-    log_softmax,
-    mean_squared_error,
-    softmax,
-    softmax_cross_entropy,
-)
-from gdezero.ops.reductions import (  # noqa: F401
-    Cumsum,
-    Logsumexp,
-    Max,
-    Min,
-    Norm,
-    Prod,
-    Sum,
-    cumsum,
-    logsumexp,
-    max,
-    mean,
-    min,
-    norm,
-    prod,
-    sum,
-)
-from gdezero.ops.shapes import (  # noqa: F401
-    BroadcastTo,
-    Concatenate,
-    GetItem,
-    GetItemGrad,
-    Reshape,
-    Stack,
-    SumTo,
-    Transpose,
-    broadcast_to,
-    concatenate,
-    expand_dims,
-    flatten,
-    get_item,
-    reshape,
-    stack,
-    sum_to,
-    transpose,
-)
+from gdezero.ops import arithmetic, elementwise, linalg, losses, reductions, shapes
+from gdezero.ops.arithmetic import *  # noqa: F403
+from gdezero.ops.elementwise import *  # noqa: F403
+from gdezero.ops.linalg import *  # noqa: F403
+from gdezero.ops.losses import *  # noqa: F403
+from gdezero.ops.reductions import *  # noqa: F403
+from gdezero.ops.shapes import *  # noqa: F403
 
-__all__ = [
-    "add", "sub", "mul", "div", "neg", "pow",
-    "exp", "log", "log1p", "expm1", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arctan", "sqrt",
-    "abs", "sigmoid", "softplus", "relu", "leaky_relu", "clip", "maximum", "minimum", "where",
-    "reshape", "transpose", "get_item", "stack", "concatenate", "expand_dims", "flatten",
-    "broadcast_to", "sum_to",
-    "sum", "mean", "max", "min", "prod", "cumsum", "logsumexp", "norm", "matmul", "linear",
-    "softmax", "log_softmax", "mean_squared_error", "softmax_cross_entropy",
-]
+__all__: list[str] = []
+__all__ += arithmetic.__all__
+__all__ += elementwise.__all__
+__all__ += shapes.__all__
+__all__ += reductions.__all__
+__all__ += linalg.__all__
+__all__ += losses.__all__
+
+
+def __dir__():
+    return list(__all__)

@@ -19,8 +19,8 @@ import gdezero as gd
 import gdezero.functions as F
 from gdezero import Function, Variable
 from gdezero.backend import to_numpy
-from gdezero.ops import series as S
 from gdezero.taylor import derivatives, hvp_forward_over_reverse, jvp, taylor
+from gdezero.taylor import series as S
 from helpers import assert_close
 
 ORDER = 30

@@ -8,10 +8,12 @@ import math
 from gdezero.backend import is_array
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Constant, Function, Ones, Operand, Variable, VariableLike, _is_recording
-from gdezero.ops import series as S
 from gdezero.ops.elementwise import log, where
+from gdezero.taylor import series as S
 
 _SCALARS = (int, float)
+
+__all__ = ["add", "sub", "mul", "div", "neg", "pow"]
 
 
 class Add(Function):
@@ -73,6 +75,30 @@ class Neg(Function):
         return -x
 
 
+def neg(x: VariableLike) -> Variable:
+    """``-x`` elementwise (unary ``-``).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The operand.
+
+    Returns
+    -------
+    Variable
+        The negation, of `x`'s shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> F.neg(gd.Variable(np.array([1.0, -2.0])))
+    variable([-1.  2.])
+    """
+    return Neg()(x)
+
+
 class ScaledMul(Function):  # x0 * x1 * c for one shape, c a Python scalar: the backward of x ** c
     label = "Mul"
 
@@ -108,130 +134,6 @@ class AddConstant(Function):  # x + c
 
     def taylor(self, x):
         return S.add_constant(x, self.c)
-
-
-class MulConstant(Function):  # x * c
-    label = "Mul"
-
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return x * self.c
-
-    def backward(self, gy):
-        return gy * self.c
-
-    def taylor(self, x):
-        return x * self.c
-
-
-class RSubConstant(Function):  # c - x
-    label = "Sub"
-
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return self.c - x
-
-    def backward(self, gy):
-        return -gy
-
-    def taylor(self, x):
-        return S.add_constant(-x, self.c)
-
-
-class DivConstant(Function):  # x / c
-    label = "Div"
-
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return x / self.c
-
-    def backward(self, gy):
-        return gy / self.c
-
-    def taylor(self, x):
-        return x / self.c
-
-
-class RDivConstant(Function):  # c / x
-    label = "Div"
-
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return self.c / x
-
-    def backward(self, gy):
-        x, = self.inputs
-        return gy * (-self.c) / (x * x)
-
-    def taylor(self, x):
-        return S.reciprocal(x, self.c)
-
-
-class Pow(Function):  # x ** c, c a Python scalar
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return x ** self.c
-
-    def backward(self, gy):
-        x, = self.inputs
-        c = self.c
-        if c == 0:
-            return gy * 0
-        if c == 1:
-            return gy
-        return ScaledMul(c)(gy, x if c == 2 else x ** (c - 1))
-
-    def taylor(self, x):
-        return S.power(x, self.c, self.outputs[0]().data)
-
-
-class RPow(Function):  # c ** x, c a positive Python scalar
-    label = "Pow"
-
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return self.c ** x
-
-    def backward(self, gy):
-        x, = self.inputs
-        return gy * rpow(x, self.c) * math.log(self.c)
-
-    def taylor(self, x):
-        return S.rpow(x, self.c, self.outputs[0]().data)
-
-
-class VariablePow(Function):
-    """x ** y with an array or Variable exponent, differentiable in both: d/dx = y x^(y-1),
-    d/dy = x^y log(x), taken as 0 where x == 0 (PyTorch's choice, no 0 * -inf)."""
-    label = "Pow"
-
-    def forward(self, x, y):
-        return _xp(x).pow(x, y)
-
-    def backward(self, gy):
-        x, y = self.inputs
-        need_x, need_y = self.needs_grad
-        gx = gy * y * x ** (y - 1) if need_x else None
-        if not need_y:
-            return gx, None
-        safe = where(x.data == 0, Constant(x.xp.ones_like(x.data)), x)  # log(1) = 0 where x == 0
-        return gx, gy * self.outputs[0]() * log(safe)
-
-    def taylor(self, x, y):
-        """exp(y log x): needs x > 0 at the point, as a real power with a varying exponent does."""
-        return S.exp(S.mul(y, S.log(x)), self.outputs[0]().data)
 
 
 def add(x0: VariableLike, x1: Operand) -> Variable:
@@ -295,11 +197,20 @@ def sub(x0: VariableLike, x1: Operand) -> Variable:
     return Sub()(x0, x1)
 
 
-def rsub(x0: VariableLike, x1: Operand) -> Variable:
-    """``x1 - x0``: the reflected ``-`` (``2.0 - x``)."""
-    if isinstance(x1, _SCALARS):
-        return RSubConstant(x1)(x0)
-    return Sub()(x1, x0)
+class MulConstant(Function):  # x * c
+    label = "Mul"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x * self.c
+
+    def backward(self, gy):
+        return gy * self.c
+
+    def taylor(self, x):
+        return x * self.c
 
 
 def mul(x0: VariableLike, x1: Operand) -> Variable:
@@ -338,6 +249,45 @@ def mul(x0: VariableLike, x1: Operand) -> Variable:
     return Mul()(x0, x1)
 
 
+class RSubConstant(Function):  # c - x
+    label = "Sub"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c - x
+
+    def backward(self, gy):
+        return -gy
+
+    def taylor(self, x):
+        return S.add_constant(-x, self.c)
+
+
+def rsub(x0: VariableLike, x1: Operand) -> Variable:
+    """``x1 - x0``: the reflected ``-`` (``2.0 - x``)."""
+    if isinstance(x1, _SCALARS):
+        return RSubConstant(x1)(x0)
+    return Sub()(x1, x0)
+
+
+class DivConstant(Function):  # x / c
+    label = "Div"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x / self.c
+
+    def backward(self, gy):
+        return gy / self.c
+
+    def taylor(self, x):
+        return x / self.c
+
+
 def div(x0: VariableLike, x1: Operand) -> Variable:
     """``x0 / x1`` elementwise, with broadcasting (the ``/`` operator).
 
@@ -367,6 +317,23 @@ def div(x0: VariableLike, x1: Operand) -> Variable:
     return Div()(x0, x1)
 
 
+class RDivConstant(Function):  # c / x
+    label = "Div"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c / x
+
+    def backward(self, gy):
+        x, = self.inputs
+        return gy * (-self.c) / (x * x)
+
+    def taylor(self, x):
+        return S.reciprocal(x, self.c)
+
+
 def rdiv(x0: VariableLike, x1: Operand) -> Variable:
     """``x1 / x0``: the reflected ``/`` (``1.0 / x``)."""
     if isinstance(x1, _SCALARS):
@@ -374,28 +341,24 @@ def rdiv(x0: VariableLike, x1: Operand) -> Variable:
     return Div()(x1, x0)
 
 
-def neg(x: VariableLike) -> Variable:
-    """``-x`` elementwise (unary ``-``).
+class Pow(Function):  # x ** c, c a Python scalar
+    def __init__(self, c):
+        self.c = c
 
-    Parameters
-    ----------
-    x : Variable or array
-        The operand.
+    def forward(self, x):
+        return x ** self.c
 
-    Returns
-    -------
-    Variable
-        The negation, of `x`'s shape.
+    def backward(self, gy):
+        x, = self.inputs
+        c = self.c
+        if c == 0:
+            return gy * 0
+        if c == 1:
+            return gy
+        return ScaledMul(c)(gy, x if c == 2 else x ** (c - 1))
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
-    >>> F.neg(gd.Variable(np.array([1.0, -2.0])))
-    variable([-1.  2.])
-    """
-    return Neg()(x)
+    def taylor(self, x):
+        return S.power(x, self.c, self.outputs[0]().data)
 
 
 def pow(x: VariableLike, c: float | VariableLike) -> Variable:
@@ -438,6 +401,45 @@ def pow(x: VariableLike, c: float | VariableLike) -> Variable:
             f"the exponent of ** must be a Python int or float, an array or a Variable, got "
             f"{type(c).__name__}")
     return Pow(c)(x)
+
+
+class RPow(Function):  # c ** x, c a positive Python scalar
+    label = "Pow"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c ** x
+
+    def backward(self, gy):
+        x, = self.inputs
+        return gy * rpow(x, self.c) * math.log(self.c)
+
+    def taylor(self, x):
+        return S.rpow(x, self.c, self.outputs[0]().data)
+
+
+class VariablePow(Function):
+    """x ** y with an array or Variable exponent, differentiable in both: d/dx = y x^(y-1),
+    d/dy = x^y log(x), taken as 0 where x == 0 (PyTorch's choice, no 0 * -inf)."""
+    label = "Pow"
+
+    def forward(self, x, y):
+        return _xp(x).pow(x, y)
+
+    def backward(self, gy):
+        x, y = self.inputs
+        need_x, need_y = self.needs_grad
+        gx = gy * y * x ** (y - 1) if need_x else None
+        if not need_y:
+            return gx, None
+        safe = where(x.data == 0, Constant(x.xp.ones_like(x.data)), x)  # log(1) = 0 where x == 0
+        return gx, gy * self.outputs[0]() * log(safe)
+
+    def taylor(self, x, y):
+        """exp(y log x): needs x > 0 at the point, as a real power with a varying exponent does."""
+        return S.exp(S.mul(y, S.log(x)), self.outputs[0]().data)
 
 
 def rpow(x: VariableLike, c: float | VariableLike) -> Variable:

@@ -7,18 +7,16 @@ import weakref
 from gdezero.backend import device_of, get_array_module, is_array
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Constant, Function, Operand, Variable, VariableLike
-from gdezero.ops import series as S
+from gdezero.taylor import series as S
+
+__all__ = [
+    "exp", "log", "log1p", "expm1", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arctan", "sqrt",
+    "abs", "sigmoid", "softplus", "relu", "leaky_relu", "clip", "maximum", "minimum", "where",
+]
 
 
 def _output(f):
     return f.outputs[0]()
-
-
-def _mask(condition, x):
-    """A constant 0/1 Variable of x's dtype (masks need no gradient), NaN where x is NaN:
-    a NaN input's derivative is NaN, never a silent 0 or 1."""
-    xp = _xp(x)
-    return Constant(xp.where(xp.isnan(x), x, xp.astype(condition, x.dtype)))
 
 
 class Exp(Function):
@@ -32,6 +30,34 @@ class Exp(Function):
         return S.exp(x, _output(self).data)
 
 
+def exp(x: VariableLike) -> Variable:
+    """The exponential ``e ** x``, elementwise.
+
+    Its derivative is ``exp(x)`` itself, reused from the output.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([0.0, 1.0]))
+    >>> y = F.exp(x)
+    >>> np.allclose(y.data, [1.0, np.e]), np.allclose(gd.grad(y, x).data, y.data)
+    (True, True)
+    """
+    return Exp()(x)
+
+
 class Log(Function):
     def forward(self, x):
         return _xp(x).log(x)
@@ -41,6 +67,34 @@ class Log(Function):
 
     def taylor(self, x):
         return S.log(x, _output(self).data)
+
+
+def log(x: VariableLike) -> Variable:
+    """The natural logarithm, elementwise.
+
+    Its derivative is ``1 / x``.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([1.0, 2.0]))
+    >>> y = F.log(x)
+    >>> print(gd.grad(y, x))
+    variable([1.  0.5])
+    """
+    return Log()(x)
 
 
 def _partner(f, attr, make, back_attr):
@@ -75,180 +129,6 @@ class Sin(Function):
         return S.sin(x, _output(self).data)
 
 
-class Cos(Function):
-    _sin = None
-    _neg_sin = None  # weak reference to -sin(x), reused by every later order too
-
-    def forward(self, x):
-        return _xp(x).cos(x)
-
-    def backward(self, gy):
-        d = None if self._neg_sin is None else self._neg_sin()
-        if d is None:
-            d = -_partner(self, "_sin", sin, "_cos")
-            if d.creator is not None:
-                self._neg_sin = weakref.ref(d)
-        return gy * d
-
-    def taylor(self, x):
-        return S.cos(x, _output(self).data)
-
-
-class Tan(Function):
-    def forward(self, x):
-        return _xp(x).tan(x)
-
-    def backward(self, gy):
-        y = _output(self)
-        return gy * (y * y + 1)
-
-    def taylor(self, x):
-        return S.tan(x, _output(self).data)
-
-
-class Tanh(Function):
-    def forward(self, x):
-        return _xp(x).tanh(x)
-
-    def backward(self, gy):
-        y = _output(self)
-        return gy * (1 - y * y)
-
-    def taylor(self, x):
-        return S.tanh(x, _output(self).data)
-
-
-class Sqrt(Function):
-    def forward(self, x):
-        return _xp(x).sqrt(x)
-
-    def backward(self, gy):
-        return gy / (_output(self) * 2)
-
-    def taylor(self, x):
-        return S.sqrt(x, _output(self).data)
-
-
-class Sigmoid(Function):
-    def forward(self, x):
-        # exp of -|x| only: no overflow, and e / (1 + e) keeps tiny values (4.2e-18 at -40).
-        xp = _xp(x)
-        e = xp.exp(-xp.abs(x))
-        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-    def backward(self, gy):
-        y = _output(self)
-        return gy * (y * (1 - y))
-
-    def taylor(self, x):
-        return S.sigmoid(x, _output(self).data)
-
-
-class ReLU(Function):
-    def forward(self, x):
-        xp = _xp(x)
-        return xp.where(x < 0, xp.zeros_like(x), x)  # `x < 0` is False for NaN: NaN passes
-
-    def backward(self, gy):
-        x = self.inputs[0].data
-        return gy * _mask(x > 0, x)
-
-    def taylor(self, x):
-        x0 = x[0, ...]
-        return S.masked(x, _mask(x0 > 0, x0).data, _output(self).data)
-
-
-class LeakyReLU(Function):
-    def __init__(self, slope):
-        self.slope = slope
-
-    def forward(self, x):
-        return _xp(x).where(x > 0, x, x * self.slope)
-
-    def backward(self, gy):
-        x = self.inputs[0].data
-        slopes = _mask(x > 0, x) * (1 - self.slope) + self.slope
-        return gy * slopes
-
-    def taylor(self, x):
-        x0 = x[0, ...]
-        slopes = _mask(x0 > 0, x0).data * (1 - self.slope) + self.slope
-        return S.masked(x, slopes, _output(self).data)
-
-
-class Clip(Function):
-    def __init__(self, x_min, x_max):
-        self.x_min, self.x_max = x_min, x_max
-
-    def forward(self, x):
-        return _xp(x).clip(x, self.x_min, self.x_max)
-
-    def backward(self, gy):
-        x = self.inputs[0].data
-        return gy * _mask((x >= self.x_min) & (x <= self.x_max), x)
-
-    def taylor(self, x):
-        x0 = x[0, ...]
-        inside = _mask((x0 >= self.x_min) & (x0 <= self.x_max), x0).data
-        return S.masked(x, inside, _output(self).data)
-
-
-def exp(x: VariableLike) -> Variable:
-    """The exponential ``e ** x``, elementwise.
-
-    Its derivative is ``exp(x)`` itself, reused from the output.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
-    >>> x = gd.Variable(np.array([0.0, 1.0]))
-    >>> y = F.exp(x)
-    >>> np.allclose(y.data, [1.0, np.e]), np.allclose(gd.grad(y, x).data, y.data)
-    (True, True)
-    """
-    return Exp()(x)
-
-
-def log(x: VariableLike) -> Variable:
-    """The natural logarithm, elementwise.
-
-    Its derivative is ``1 / x``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
-    >>> x = gd.Variable(np.array([1.0, 2.0]))
-    >>> y = F.log(x)
-    >>> print(gd.grad(y, x))
-    variable([1.  0.5])
-    """
-    return Log()(x)
-
-
 def sin(x: VariableLike) -> Variable:
     """The sine, elementwise (radians).
 
@@ -276,6 +156,25 @@ def sin(x: VariableLike) -> Variable:
     variable(0.0) variable(1.0) True
     """
     return Sin()(x)
+
+
+class Cos(Function):
+    _sin = None
+    _neg_sin = None  # weak reference to -sin(x), reused by every later order too
+
+    def forward(self, x):
+        return _xp(x).cos(x)
+
+    def backward(self, gy):
+        d = None if self._neg_sin is None else self._neg_sin()
+        if d is None:
+            d = -_partner(self, "_sin", sin, "_cos")
+            if d.creator is not None:
+                self._neg_sin = weakref.ref(d)
+        return gy * d
+
+    def taylor(self, x):
+        return S.cos(x, _output(self).data)
 
 
 def cos(x: VariableLike) -> Variable:
@@ -306,6 +205,18 @@ def cos(x: VariableLike) -> Variable:
     return Cos()(x)
 
 
+class Tan(Function):
+    def forward(self, x):
+        return _xp(x).tan(x)
+
+    def backward(self, gy):
+        y = _output(self)
+        return gy * (y * y + 1)
+
+    def taylor(self, x):
+        return S.tan(x, _output(self).data)
+
+
 def tan(x: VariableLike) -> Variable:
     """The tangent, elementwise (radians).
 
@@ -332,6 +243,18 @@ def tan(x: VariableLike) -> Variable:
     variable(0.0) variable(1.0)
     """
     return Tan()(x)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        return _xp(x).tanh(x)
+
+    def backward(self, gy):
+        y = _output(self)
+        return gy * (1 - y * y)
+
+    def taylor(self, x):
+        return S.tanh(x, _output(self).data)
 
 
 def tanh(x: VariableLike) -> Variable:
@@ -362,6 +285,17 @@ def tanh(x: VariableLike) -> Variable:
     return Tanh()(x)
 
 
+class Sqrt(Function):
+    def forward(self, x):
+        return _xp(x).sqrt(x)
+
+    def backward(self, gy):
+        return gy / (_output(self) * 2)
+
+    def taylor(self, x):
+        return S.sqrt(x, _output(self).data)
+
+
 def sqrt(x: VariableLike) -> Variable:
     """The square root, elementwise.
 
@@ -388,6 +322,21 @@ def sqrt(x: VariableLike) -> Variable:
     variable([1. 2.]) variable([0.5  0.25])
     """
     return Sqrt()(x)
+
+
+class Sigmoid(Function):
+    def forward(self, x):
+        # exp of -|x| only: no overflow, and e / (1 + e) keeps tiny values (4.2e-18 at -40).
+        xp = _xp(x)
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def backward(self, gy):
+        y = _output(self)
+        return gy * (y * (1 - y))
+
+    def taylor(self, x):
+        return S.sigmoid(x, _output(self).data)
 
 
 def sigmoid(x: VariableLike) -> Variable:
@@ -418,6 +367,27 @@ def sigmoid(x: VariableLike) -> Variable:
     return Sigmoid()(x)
 
 
+def _mask(condition, x):
+    """A constant 0/1 Variable of x's dtype (masks need no gradient), NaN where x is NaN:
+    a NaN input's derivative is NaN, never a silent 0 or 1."""
+    xp = _xp(x)
+    return Constant(xp.where(xp.isnan(x), x, xp.astype(condition, x.dtype)))
+
+
+class ReLU(Function):
+    def forward(self, x):
+        xp = _xp(x)
+        return xp.where(x < 0, xp.zeros_like(x), x)  # `x < 0` is False for NaN: NaN passes
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        return gy * _mask(x > 0, x)
+
+    def taylor(self, x):
+        x0 = x[0, ...]
+        return S.masked(x, _mask(x0 > 0, x0).data, _output(self).data)
+
+
 def relu(x: VariableLike) -> Variable:
     """The rectifier ``max(x, 0)``, elementwise.
 
@@ -446,6 +416,24 @@ def relu(x: VariableLike) -> Variable:
     return ReLU()(x)
 
 
+class LeakyReLU(Function):
+    def __init__(self, slope):
+        self.slope = slope
+
+    def forward(self, x):
+        return _xp(x).where(x > 0, x, x * self.slope)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        slopes = _mask(x > 0, x) * (1 - self.slope) + self.slope
+        return gy * slopes
+
+    def taylor(self, x):
+        x0 = x[0, ...]
+        slopes = _mask(x0 > 0, x0).data * (1 - self.slope) + self.slope
+        return S.masked(x, slopes, _output(self).data)
+
+
 def leaky_relu(x: VariableLike, slope: float = 0.2) -> Variable:
     """The leaky rectifier: ``x`` where ``x > 0``, else ``slope * x``, elementwise.
 
@@ -472,6 +460,23 @@ def leaky_relu(x: VariableLike, slope: float = 0.2) -> Variable:
     variable([-0.5  2. ]) variable([0.5 1. ])
     """
     return LeakyReLU(slope)(x)
+
+
+class Clip(Function):
+    def __init__(self, x_min, x_max):
+        self.x_min, self.x_max = x_min, x_max
+
+    def forward(self, x):
+        return _xp(x).clip(x, self.x_min, self.x_max)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        return gy * _mask((x >= self.x_min) & (x <= self.x_max), x)
+
+    def taylor(self, x):
+        x0 = x[0, ...]
+        inside = _mask((x0 >= self.x_min) & (x0 <= self.x_max), x0).data
+        return S.masked(x, inside, _output(self).data)
 
 
 def clip(x: VariableLike, x_min: float, x_max: float) -> Variable:
@@ -504,7 +509,6 @@ def clip(x: VariableLike, x_min: float, x_max: float) -> Variable:
     return Clip(x_min, x_max)(x)
 
 
-
 class Log1p(Function):
     """log(1 + x), accurate for tiny x."""
 
@@ -516,173 +520,6 @@ class Log1p(Function):
 
     def taylor(self, x):
         return S.log1p(x, _output(self).data)
-
-
-class Expm1(Function):
-    """exp(x) - 1, accurate for tiny x."""
-
-    def forward(self, x):
-        return _xp(x).expm1(x)
-
-    def backward(self, gy):
-        return gy * (_output(self) + 1)  # exp(x) from the recorded output: one node per order
-
-    def taylor(self, x):
-        return S.expm1(x, _output(self).data)
-
-
-class Sinh(Function):
-    _cosh = None
-
-    def forward(self, x):
-        return _xp(x).sinh(x)
-
-    def backward(self, gy):
-        return gy * _partner(self, "_cosh", cosh, "_sinh")
-
-    def taylor(self, x):
-        return S.sinh_cosh(x, _output(self).data, None)[0]
-
-
-class Cosh(Function):
-    _sinh = None
-
-    def forward(self, x):
-        return _xp(x).cosh(x)
-
-    def backward(self, gy):
-        return gy * _partner(self, "_sinh", sinh, "_cosh")
-
-    def taylor(self, x):
-        return S.sinh_cosh(x, None, _output(self).data)[1]
-
-
-class Arctan(Function):
-    def forward(self, x):
-        return _xp(x).atan(x)
-
-    def backward(self, gy):
-        x = self.inputs[0]
-        return gy / (x * x + 1)
-
-    def taylor(self, x):
-        return S.arctan(x, _output(self).data)
-
-
-class Abs(Function):
-    """|x|. At x = 0 the derivative is 0 (sign(0) = 0), PyTorch's subgradient."""
-
-    def forward(self, x):
-        return _xp(x).abs(x)
-
-    def backward(self, gy):
-        x = self.inputs[0].data
-        return gy * Constant(_xp(x).sign(x))
-
-    def taylor(self, x):
-        return S.masked(x, _xp(x).sign(x[0, ...]), _output(self).data)
-
-
-class Softplus(Function):
-    """log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)): no overflow for large x
-    (softplus(1000) == 1000) and no 0 where the exact value is tiny (softplus(-40) = 4.2e-18)."""
-
-    def forward(self, x):
-        xp = _xp(x)
-        return xp.maximum(x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))
-
-    def backward(self, gy):
-        # sigmoid(x) as exp(x - softplus(x)): the exponent is <= 0, so no overflow and no
-        # 0 where the exact value is tiny; recorded, so differentiable again.
-        return gy * exp(self.inputs[0] - _output(self))
-
-    def taylor(self, x):
-        y0 = _output(self).data
-        return S.softplus(x, y0, _xp(y0).exp(x[0, ...] - y0))  # sigmoid, as in backward
-
-
-def _with_value(y0, s):
-    """Series `s` with its leading row replaced by the exact forward value `y0`."""
-    xp = _xp(s)
-    head = xp.reshape(y0, (1,) + tuple(y0.shape))
-    if s.shape[0] == 1:
-        return head
-    tail = s[1:, ...]
-    if tuple(tail.shape[1:]) != tuple(y0.shape):
-        tail = xp.broadcast_to(tail, (tail.shape[0],) + tuple(y0.shape))
-    return xp.concat([head, tail], axis=0)
-
-
-def _select_series(f, a, b):
-    """The Taylor rule of maximum / minimum: the selected input's series (half and half at
-    ties, as the gradient), under the exact forward value."""
-    share_a, share_b = _shares(f)
-    mixed = S.add(S.mul(a, S.constant(share_a)), S.mul(b, S.constant(share_b)))
-    return _with_value(_output(f).data, mixed)
-
-
-def _shares(f):
-    """The gradient's split between the inputs of maximum (f.greater) or minimum: 1 to the
-    selected one, 0.5 / 0.5 at ties (as PyTorch), 0 to both where either is NaN."""
-    a, b = (x.data for x in f.inputs)
-    xp = _xp(a)
-    wins_a, wins_b = (a > b, b > a) if f.greater else (a < b, b < a)
-    half = xp.astype(a == b, f.inputs[0].dtype) * 0.5
-    return (xp.astype(wins_a, f.inputs[0].dtype) + half,
-            xp.astype(wins_b, f.inputs[1].dtype) + half)
-
-
-def _select_grad(f, gy):
-    share_a, share_b = _shares(f)
-    need_a, need_b = f.needs_grad
-    return gy * Constant(share_a) if need_a else None, gy * Constant(share_b) if need_b else None
-
-
-class Maximum(Function):
-    """Elementwise max(a, b), broadcasting. NaN propagates; ties split the gradient 0.5 / 0.5."""
-    greater = True
-
-    def forward(self, a, b):
-        return _xp(a).maximum(a, b)
-
-    def backward(self, gy):
-        return _select_grad(self, gy)
-
-    def taylor(self, a, b):
-        return _select_series(self, a, b)
-
-
-class Minimum(Function):
-    """Elementwise min(a, b), broadcasting. NaN propagates; ties split the gradient 0.5 / 0.5."""
-    greater = False
-
-    def forward(self, a, b):
-        return _xp(a).minimum(a, b)
-
-    def backward(self, gy):
-        return _select_grad(self, gy)
-
-    def taylor(self, a, b):
-        return _select_series(self, a, b)
-
-
-class Where(Function):
-    """where(condition, a, b) with broadcasting; `condition` is a constant boolean array."""
-
-    def __init__(self, condition):
-        self.condition = condition
-
-    def forward(self, a, b):
-        return _xp(a).where(self.condition, a, b)
-
-    def backward(self, gy):
-        need_a, need_b = self.needs_grad
-        return (gy * _mask(self.condition, gy.data) if need_a else None,
-                gy * _mask(_xp(gy.data).logical_not(self.condition), gy.data) if need_b else None)
-
-    def taylor(self, a, b):
-        ndim = max(a.ndim, b.ndim, self.condition.ndim + 1) - 1  # cond may be wider than a and b
-        return S.where(self.condition, S.align(a, ndim), S.align(b, ndim))
 
 
 def log1p(x: VariableLike) -> Variable:
@@ -713,6 +550,19 @@ def log1p(x: VariableLike) -> Variable:
     return Log1p()(x)
 
 
+class Expm1(Function):
+    """exp(x) - 1, accurate for tiny x."""
+
+    def forward(self, x):
+        return _xp(x).expm1(x)
+
+    def backward(self, gy):
+        return gy * (_output(self) + 1)  # exp(x) from the recorded output: one node per order
+
+    def taylor(self, x):
+        return S.expm1(x, _output(self).data)
+
+
 def expm1(x: VariableLike) -> Variable:
     """``exp(x) - 1``, elementwise, accurate for tiny `x`.
 
@@ -739,6 +589,19 @@ def expm1(x: VariableLike) -> Variable:
     variable([0.e+00 1.e-20]) variable([1. 1.])
     """
     return Expm1()(x)
+
+
+class Sinh(Function):
+    _cosh = None
+
+    def forward(self, x):
+        return _xp(x).sinh(x)
+
+    def backward(self, gy):
+        return gy * _partner(self, "_cosh", cosh, "_sinh")
+
+    def taylor(self, x):
+        return S.sinh_cosh(x, _output(self).data, None)[0]
 
 
 def sinh(x: VariableLike) -> Variable:
@@ -769,6 +632,19 @@ def sinh(x: VariableLike) -> Variable:
     return Sinh()(x)
 
 
+class Cosh(Function):
+    _sinh = None
+
+    def forward(self, x):
+        return _xp(x).cosh(x)
+
+    def backward(self, gy):
+        return gy * _partner(self, "_sinh", sinh, "_cosh")
+
+    def taylor(self, x):
+        return S.sinh_cosh(x, None, _output(self).data)[1]
+
+
 def cosh(x: VariableLike) -> Variable:
     """The hyperbolic cosine, elementwise.
 
@@ -795,6 +671,18 @@ def cosh(x: VariableLike) -> Variable:
     variable(1.0) variable(0.0)
     """
     return Cosh()(x)
+
+
+class Arctan(Function):
+    def forward(self, x):
+        return _xp(x).atan(x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return gy / (x * x + 1)
+
+    def taylor(self, x):
+        return S.arctan(x, _output(self).data)
 
 
 def arctan(x: VariableLike) -> Variable:
@@ -825,6 +713,20 @@ def arctan(x: VariableLike) -> Variable:
     return Arctan()(x)
 
 
+class Abs(Function):
+    """|x|. At x = 0 the derivative is 0 (sign(0) = 0), PyTorch's subgradient."""
+
+    def forward(self, x):
+        return _xp(x).abs(x)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        return gy * Constant(_xp(x).sign(x))
+
+    def taylor(self, x):
+        return S.masked(x, _xp(x).sign(x[0, ...]), _output(self).data)
+
+
 def abs(x: VariableLike) -> Variable:
     """The absolute value ``|x|``, elementwise.
 
@@ -853,6 +755,24 @@ def abs(x: VariableLike) -> Variable:
     return Abs()(x)
 
 
+class Softplus(Function):
+    """log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)): no overflow for large x
+    (softplus(1000) == 1000) and no 0 where the exact value is tiny (softplus(-40) = 4.2e-18)."""
+
+    def forward(self, x):
+        xp = _xp(x)
+        return xp.maximum(x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))
+
+    def backward(self, gy):
+        # sigmoid(x) as exp(x - softplus(x)): the exponent is <= 0, so no overflow and no
+        # 0 where the exact value is tiny; recorded, so differentiable again.
+        return gy * exp(self.inputs[0] - _output(self))
+
+    def taylor(self, x):
+        y0 = _output(self).data
+        return S.softplus(x, y0, _xp(y0).exp(x[0, ...] - y0))  # sigmoid, as in backward
+
+
 def softplus(x: VariableLike) -> Variable:
     """``log(1 + exp(x))``, elementwise, stable for every finite `x`.
 
@@ -879,6 +799,57 @@ def softplus(x: VariableLike) -> Variable:
     (True, variable([0.5 0.  1. ]))
     """
     return Softplus()(x)
+
+
+def _shares(f):
+    """The gradient's split between the inputs of maximum (f.greater) or minimum: 1 to the
+    selected one, 0.5 / 0.5 at ties (as PyTorch), 0 to both where either is NaN."""
+    a, b = (x.data for x in f.inputs)
+    xp = _xp(a)
+    wins_a, wins_b = (a > b, b > a) if f.greater else (a < b, b < a)
+    half = xp.astype(a == b, f.inputs[0].dtype) * 0.5
+    return (xp.astype(wins_a, f.inputs[0].dtype) + half,
+            xp.astype(wins_b, f.inputs[1].dtype) + half)
+
+
+def _select_grad(f, gy):
+    share_a, share_b = _shares(f)
+    need_a, need_b = f.needs_grad
+    return gy * Constant(share_a) if need_a else None, gy * Constant(share_b) if need_b else None
+
+
+def _with_value(y0, s):
+    """Series `s` with its leading row replaced by the exact forward value `y0`."""
+    xp = _xp(s)
+    head = xp.reshape(y0, (1,) + tuple(y0.shape))
+    if s.shape[0] == 1:
+        return head
+    tail = s[1:, ...]
+    if tuple(tail.shape[1:]) != tuple(y0.shape):
+        tail = xp.broadcast_to(tail, (tail.shape[0],) + tuple(y0.shape))
+    return xp.concat([head, tail], axis=0)
+
+
+def _select_series(f, a, b):
+    """The Taylor rule of maximum / minimum: the selected input's series (half and half at
+    ties, as the gradient), under the exact forward value."""
+    share_a, share_b = _shares(f)
+    mixed = S.add(S.mul(a, S.constant(share_a)), S.mul(b, S.constant(share_b)))
+    return _with_value(_output(f).data, mixed)
+
+
+class Maximum(Function):
+    """Elementwise max(a, b), broadcasting. NaN propagates; ties split the gradient 0.5 / 0.5."""
+    greater = True
+
+    def forward(self, a, b):
+        return _xp(a).maximum(a, b)
+
+    def backward(self, gy):
+        return _select_grad(self, gy)
+
+    def taylor(self, a, b):
+        return _select_series(self, a, b)
 
 
 def _pair(a, b, who):
@@ -924,6 +895,20 @@ def maximum(a: Operand, b: Operand) -> Variable:
     return Maximum()(*_pair(a, b, "maximum"))
 
 
+class Minimum(Function):
+    """Elementwise min(a, b), broadcasting. NaN propagates; ties split the gradient 0.5 / 0.5."""
+    greater = False
+
+    def forward(self, a, b):
+        return _xp(a).minimum(a, b)
+
+    def backward(self, gy):
+        return _select_grad(self, gy)
+
+    def taylor(self, a, b):
+        return _select_series(self, a, b)
+
+
 def minimum(a: Operand, b: Operand) -> Variable:
     """The elementwise minimum of `a` and `b`, with broadcasting.
 
@@ -950,6 +935,25 @@ def minimum(a: Operand, b: Operand) -> Variable:
     variable([1.  0.5 0. ])
     """
     return Minimum()(*_pair(a, b, "minimum"))
+
+
+class Where(Function):
+    """where(condition, a, b) with broadcasting; `condition` is a constant boolean array."""
+
+    def __init__(self, condition):
+        self.condition = condition
+
+    def forward(self, a, b):
+        return _xp(a).where(self.condition, a, b)
+
+    def backward(self, gy):
+        need_a, need_b = self.needs_grad
+        return (gy * _mask(self.condition, gy.data) if need_a else None,
+                gy * _mask(_xp(gy.data).logical_not(self.condition), gy.data) if need_b else None)
+
+    def taylor(self, a, b):
+        ndim = max(a.ndim, b.ndim, self.condition.ndim + 1) - 1  # cond may be wider than a and b
+        return S.where(self.condition, S.align(a, ndim), S.align(b, ndim))
 
 
 def where(condition: VariableLike, a: Operand, b: Operand) -> Variable:

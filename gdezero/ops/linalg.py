@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Function, Variable, VariableLike
-from gdezero.ops import series as S
 from gdezero.ops.shapes import expand_dims, reshape, sum_to, transpose
+from gdezero.taylor import series as S
+
+__all__ = ["matmul", "linear"]
+
+
+def _swap_last(x):
+    axes = list(range(x.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return transpose(x, axes)
 
 
 class MatMul(Function):
@@ -34,12 +42,6 @@ class MatMul(Function):
 
     def taylor(self, a, b):
         return S.matmul(a, b)
-
-
-def _swap_last(x):
-    axes = list(range(x.ndim))
-    axes[-1], axes[-2] = axes[-2], axes[-1]
-    return transpose(x, axes)
 
 
 def matmul(a: VariableLike, b: VariableLike) -> Variable:

@@ -4,10 +4,12 @@ from __future__ import annotations
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
-from gdezero.ops import series as S
 from gdezero.ops.arithmetic import mul, neg, pow, sub
 from gdezero.ops.elementwise import exp
 from gdezero.ops.reductions import sum
+from gdezero.taylor import series as S
+
+__all__ = ["softmax", "log_softmax", "mean_squared_error", "softmax_cross_entropy"]
 
 
 class Softmax(Function):
@@ -26,23 +28,6 @@ class Softmax(Function):
 
     def taylor(self, x):
         return S.softmax(x, self.axis)
-
-
-class LogSoftmax(Function):
-    def __init__(self, axis):
-        self.axis = axis
-
-    def forward(self, x):
-        xp = _xp(x)
-        shifted = x - xp.max(x, axis=self.axis, keepdims=True)
-        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=self.axis, keepdims=True))
-
-    def backward(self, gy):
-        y = self.outputs[0]()
-        return gy - exp(y) * sum(gy, axis=self.axis, keepdims=True)
-
-    def taylor(self, x):
-        return S.log_softmax(x, self.axis)
 
 
 def softmax(x: VariableLike, axis: Axis = 1) -> Variable:
@@ -70,6 +55,23 @@ def softmax(x: VariableLike, axis: Axis = 1) -> Variable:
               [0.5 0.5]])
     """
     return Softmax(axis)(x)
+
+
+class LogSoftmax(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = _xp(x)
+        shifted = x - xp.max(x, axis=self.axis, keepdims=True)
+        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=self.axis, keepdims=True))
+
+    def backward(self, gy):
+        y = self.outputs[0]()
+        return gy - exp(y) * sum(gy, axis=self.axis, keepdims=True)
+
+    def taylor(self, x):
+        return S.log_softmax(x, self.axis)
 
 
 def log_softmax(x: VariableLike, axis: Axis = 1) -> Variable:

@@ -7,7 +7,12 @@ from typing import Any
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Function, Shape, Variable, VariableLike, as_variable
-from gdezero.ops import series as S
+from gdezero.taylor import series as S
+
+__all__ = [
+    "reshape", "transpose", "get_item", "stack", "concatenate", "expand_dims", "flatten",
+    "broadcast_to", "sum_to",
+]
 
 
 class Reshape(Function):
@@ -22,153 +27,6 @@ class Reshape(Function):
 
     def taylor(self, x):
         return S.reshape(x, self.shape)
-
-
-class Transpose(Function):
-    def __init__(self, axes):
-        self.axes = axes  # a full permutation of the input's axes
-
-    def forward(self, x):
-        return _xp(x).permute_dims(x, self.axes)
-
-    def backward(self, gy):
-        inverse = [0] * len(self.axes)  # the permutation that undoes axes, in one pass
-        for i, a in enumerate(self.axes):
-            inverse[a] = i
-        return transpose(gy, inverse)
-
-    def taylor(self, x):
-        return S.transpose(x, self.axes)
-
-
-class BroadcastTo(Function):
-    def __init__(self, shape, layout=None):
-        self.shape, self.layout = shape, layout  # layout: backend.layout_of an array of shape
-
-    def forward(self, x):
-        return backend.broadcast_to(x, self.shape, self.layout)
-
-    def backward(self, gy):
-        return sum_to(gy, self.inputs[0].shape)
-
-    def taylor(self, x):
-        return S.broadcast_to(x, self.shape)
-
-
-class SumTo(Function):
-    def __init__(self, shape):
-        self.shape = shape
-
-    def forward(self, x):
-        lead = x.ndim - len(self.shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1)
-        xp = _xp(x)
-        y = xp.sum(x, axis=axes, keepdims=True) if axes else x
-        return xp.reshape(y, self.shape) if lead else y
-
-    def backward(self, gy):
-        return broadcast_like(gy, self.inputs[0])
-
-    def taylor(self, x):
-        return S.sum_to(x, self.shape)
-
-
-class GetItem(Function):
-    def __init__(self, slices):
-        self.slices = slices
-
-    def forward(self, x):
-        return backend.getitem(x, self.slices)
-
-    def backward(self, gy):
-        return GetItemGrad(self.slices, self.inputs[0].shape)(gy)
-
-    def taylor(self, x):
-        if _has_array_index(self.slices):  # advanced indexing may move axes: per row
-            return S.rowwise(self.forward, x)
-        return S.getitem(x, self.slices)
-
-
-class GetItemGrad(Function):
-    def __init__(self, slices, in_shape):
-        self.slices, self.in_shape = slices, in_shape
-
-    def forward(self, gy):
-        return backend.getitem_grad(_xp(gy), gy, self.slices, self.in_shape)
-
-    def backward(self, ggx):
-        return get_item(ggx, self.slices)
-
-    def taylor(self, x):
-        return S.rowwise(self.forward, x)
-
-
-def _has_array_index(slices):
-    items = slices if isinstance(slices, tuple) else (slices,)
-    return any(not isinstance(s, (int, slice, type(None), type(Ellipsis))) for s in items)
-
-
-def _normalize_index(slices, x):
-    """Variables in an index become their data, lists integer arrays on x's device; an index
-    array of another backend or device is the same clear error as for any operand."""
-    def one(s):
-        if isinstance(s, Variable):
-            s = s.data
-        elif isinstance(s, list):
-            return x.xp.asarray(s, device=x.device)
-        if backend.is_array(s):
-            backend.get_array_module(x.data, s)
-        return s
-    return tuple(one(s) for s in slices) if isinstance(slices, tuple) else one(slices)
-
-
-class Stack(Function):
-    def forward(self, *xs):
-        return _xp(xs[0]).stack(xs, axis=0)
-
-    def backward(self, gy):
-        return tuple(get_item(gy, (i, Ellipsis)) for i in range(len(self.inputs)))
-
-    def taylor(self, *xs):
-        return S.stack(xs, axis=0)
-
-
-def stack(xs: Sequence[VariableLike]) -> Variable:
-    """Stack Variables (or arrays) of one shape along a new first axis.
-
-    Parameters
-    ----------
-    xs : sequence of Variable or array
-        The inputs, all of one shape, backend and device.
-
-    Returns
-    -------
-    Variable
-        Of shape ``(len(xs), *shape)``.
-
-    Raises
-    ------
-    ValueError
-        For an empty `xs` or inputs of different shapes.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
-    >>> a, b = gd.Variable(np.array([1.0, 2.0])), gd.Variable(np.array([3.0, 4.0]))
-    >>> F.stack([a, b])
-    variable([[1. 2.]
-              [3. 4.]])
-    """
-    xs = list(xs)
-    if not xs:
-        raise ValueError("stack needs at least one Variable, got an empty sequence")
-    shapes = {tuple(x.shape) for x in xs}
-    if len(shapes) > 1:
-        raise ValueError(f"stack needs Variables of one shape, got shapes {sorted(shapes)}")
-    return Stack()(*xs)
 
 
 def _reshaped(shape, size, target):
@@ -222,6 +80,23 @@ def reshape(x: VariableLike, shape: Shape) -> Variable:
     return Reshape(_reshaped(x.shape, x.size, shape))(x)
 
 
+class Transpose(Function):
+    def __init__(self, axes):
+        self.axes = axes  # a full permutation of the input's axes
+
+    def forward(self, x):
+        return _xp(x).permute_dims(x, self.axes)
+
+    def backward(self, gy):
+        inverse = [0] * len(self.axes)  # the permutation that undoes axes, in one pass
+        for i, a in enumerate(self.axes):
+            inverse[a] = i
+        return transpose(gy, inverse)
+
+    def taylor(self, x):
+        return S.transpose(x, self.axes)
+
+
 def transpose(x: VariableLike, axes: Sequence[int] | None = None) -> Variable:
     """`x` with its axes permuted (reversed by default), as ``Variable.transpose`` and ``.T``.
 
@@ -250,6 +125,20 @@ def transpose(x: VariableLike, axes: Sequence[int] | None = None) -> Variable:
     ndim = x.ndim
     axes = tuple(range(ndim))[::-1] if axes is None else tuple(a % ndim for a in axes)
     return Transpose(axes)(x)
+
+
+class BroadcastTo(Function):
+    def __init__(self, shape, layout=None):
+        self.shape, self.layout = shape, layout  # layout: backend.layout_of an array of shape
+
+    def forward(self, x):
+        return backend.broadcast_to(x, self.shape, self.layout)
+
+    def backward(self, gy):
+        return sum_to(gy, self.inputs[0].shape)
+
+    def taylor(self, x):
+        return S.broadcast_to(x, self.shape)
 
 
 def broadcast_to(x: VariableLike, shape: Sequence[int]) -> Variable:
@@ -301,6 +190,25 @@ def broadcast_like(x: VariableLike, like: Variable) -> Variable:
     return BroadcastTo(tuple(like.shape), backend.layout_of(like.data))(x)
 
 
+class SumTo(Function):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        lead = x.ndim - len(self.shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1)
+        xp = _xp(x)
+        y = xp.sum(x, axis=axes, keepdims=True) if axes else x
+        return xp.reshape(y, self.shape) if lead else y
+
+    def backward(self, gy):
+        return broadcast_like(gy, self.inputs[0])
+
+    def taylor(self, x):
+        return S.sum_to(x, self.shape)
+
+
 def sum_to(x: VariableLike, shape: Sequence[int]) -> Variable:
     """`x` summed down to `shape`, the inverse of `broadcast_to` (as in DeZero).
 
@@ -340,6 +248,51 @@ def sum_to(x: VariableLike, shape: Sequence[int]) -> Variable:
     return SumTo(shape)(x)
 
 
+def _has_array_index(slices):
+    items = slices if isinstance(slices, tuple) else (slices,)
+    return any(not isinstance(s, (int, slice, type(None), type(Ellipsis))) for s in items)
+
+
+class GetItem(Function):
+    def __init__(self, slices):
+        self.slices = slices
+
+    def forward(self, x):
+        return backend.getitem(x, self.slices)
+
+    def backward(self, gy):
+        return GetItemGrad(self.slices, self.inputs[0].shape)(gy)
+
+    def taylor(self, x):
+        if _has_array_index(self.slices):  # advanced indexing may move axes: per row
+            return S.rowwise(self.forward, x)
+        return S.getitem(x, self.slices)
+
+
+def _normalize_index(slices, x):
+    """Variables in an index become their data, lists integer arrays on x's device; an index
+    array of another backend or device is the same clear error as for any operand."""
+    def one(s):
+        if isinstance(s, Variable):
+            s = s.data
+        elif isinstance(s, list):
+            return x.xp.asarray(s, device=x.device)
+        if backend.is_array(s):
+            backend.get_array_module(x.data, s)
+        return s
+    return tuple(one(s) for s in slices) if isinstance(slices, tuple) else one(slices)
+
+
+def _trailing_ellipsis(key, ndim):
+    """A basic index shorter than ndim with `...` appended: NumPy's meaning of x[1] on 2-D,
+    which array_api_strict would reject."""
+    items = key if isinstance(key, tuple) else (key,)
+    basic = all(isinstance(s, (int, slice, type(None))) and not isinstance(s, bool) for s in items)
+    if basic and sum(s is not None for s in items) < ndim:
+        return items + (Ellipsis,)
+    return key
+
+
 def get_item(x: VariableLike, slices: Any) -> Variable:
     """``x[slices]``, differentiable (``Variable.__getitem__``).
 
@@ -371,14 +324,130 @@ def get_item(x: VariableLike, slices: Any) -> Variable:
     return GetItem(_trailing_ellipsis(_normalize_index(slices, x), x.ndim))(x)
 
 
-def _trailing_ellipsis(key, ndim):
-    """A basic index shorter than ndim with `...` appended: NumPy's meaning of x[1] on 2-D,
-    which array_api_strict would reject."""
-    items = key if isinstance(key, tuple) else (key,)
-    basic = all(isinstance(s, (int, slice, type(None))) and not isinstance(s, bool) for s in items)
-    if basic and sum(s is not None for s in items) < ndim:
-        return items + (Ellipsis,)
-    return key
+class GetItemGrad(Function):
+    def __init__(self, slices, in_shape):
+        self.slices, self.in_shape = slices, in_shape
+
+    def forward(self, gy):
+        return backend.getitem_grad(_xp(gy), gy, self.slices, self.in_shape)
+
+    def backward(self, ggx):
+        return get_item(ggx, self.slices)
+
+    def taylor(self, x):
+        return S.rowwise(self.forward, x)
+
+
+class Stack(Function):
+    def forward(self, *xs):
+        return _xp(xs[0]).stack(xs, axis=0)
+
+    def backward(self, gy):
+        return tuple(get_item(gy, (i, Ellipsis)) for i in range(len(self.inputs)))
+
+    def taylor(self, *xs):
+        return S.stack(xs, axis=0)
+
+
+def stack(xs: Sequence[VariableLike]) -> Variable:
+    """Stack Variables (or arrays) of one shape along a new first axis.
+
+    Parameters
+    ----------
+    xs : sequence of Variable or array
+        The inputs, all of one shape, backend and device.
+
+    Returns
+    -------
+    Variable
+        Of shape ``(len(xs), *shape)``.
+
+    Raises
+    ------
+    ValueError
+        For an empty `xs` or inputs of different shapes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> a, b = gd.Variable(np.array([1.0, 2.0])), gd.Variable(np.array([3.0, 4.0]))
+    >>> F.stack([a, b])
+    variable([[1. 2.]
+              [3. 4.]])
+    """
+    xs = list(xs)
+    if not xs:
+        raise ValueError("stack needs at least one Variable, got an empty sequence")
+    shapes = {tuple(x.shape) for x in xs}
+    if len(shapes) > 1:
+        raise ValueError(f"stack needs Variables of one shape, got shapes {sorted(shapes)}")
+    return Stack()(*xs)
+
+
+class Concatenate(Function):
+    def __init__(self, axis):
+        self.axis = axis  # non-negative
+
+    def forward(self, *xs):
+        return _xp(xs[0]).concat(xs, axis=self.axis)
+
+    def backward(self, gy):
+        grads, start = [], 0
+        for x in self.inputs:
+            stop = start + x.shape[self.axis]
+            grads.append(get_item(gy, (slice(None),) * self.axis + (slice(start, stop), Ellipsis)))
+            start = stop
+        return tuple(grads)
+
+    def taylor(self, *xs):
+        return S.concat(list(xs), self.axis)
+
+
+def concatenate(xs: Sequence[VariableLike], axis: int = 0) -> Variable:
+    """Join Variables (or arrays) along an existing axis.
+
+    Parameters
+    ----------
+    xs : sequence of Variable or array
+        The inputs; their shapes agree except along `axis`.
+    axis : int, default 0
+        The axis to join along.
+
+    Returns
+    -------
+    Variable
+        The joined Variable.
+
+    Raises
+    ------
+    ValueError
+        For an empty `xs`, an axis out of range or shapes that do not agree.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> a, b = gd.Variable(np.array([1.0])), gd.Variable(np.array([2.0, 3.0]))
+    >>> y = F.concatenate([a, b])
+    >>> print(y, gd.grad(y * y, b))
+    variable([1. 2. 3.]) variable([4. 6.])
+    """
+    xs = [as_variable(x) for x in xs]
+    if not xs:
+        raise ValueError("concatenate needs at least one Variable, got an empty sequence")
+    shapes = [tuple(x.shape) for x in xs]
+    ndim = len(shapes[0])
+    if ndim == 0 or not -ndim <= axis < ndim:
+        raise ValueError(f"concatenate: axis {axis} is out of range for shapes {shapes}")
+    axis %= ndim
+    for shape in shapes:
+        if len(shape) != ndim or shape[:axis] + shape[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]:
+            raise ValueError(f"concatenate along axis {axis} needs shapes that agree on every other "
+                             f"axis, got {shapes[0]} and {shape}")
+    return Concatenate(axis)(*xs)
 
 
 def expand_dims(x: VariableLike, axis: int) -> Variable:
@@ -450,67 +519,3 @@ def flatten(x: VariableLike) -> Variable:
         raise ValueError("flatten keeps the first axis, so it needs a Variable of at least 1 "
                          "dimension, got a 0-d one; use reshape(x, (1,)) instead")
     return reshape(x, (x.shape[0], -1))
-
-
-class Concatenate(Function):
-    def __init__(self, axis):
-        self.axis = axis  # non-negative
-
-    def forward(self, *xs):
-        return _xp(xs[0]).concat(xs, axis=self.axis)
-
-    def backward(self, gy):
-        grads, start = [], 0
-        for x in self.inputs:
-            stop = start + x.shape[self.axis]
-            grads.append(get_item(gy, (slice(None),) * self.axis + (slice(start, stop), Ellipsis)))
-            start = stop
-        return tuple(grads)
-
-    def taylor(self, *xs):
-        return S.concat(list(xs), self.axis)
-
-
-def concatenate(xs: Sequence[VariableLike], axis: int = 0) -> Variable:
-    """Join Variables (or arrays) along an existing axis.
-
-    Parameters
-    ----------
-    xs : sequence of Variable or array
-        The inputs; their shapes agree except along `axis`.
-    axis : int, default 0
-        The axis to join along.
-
-    Returns
-    -------
-    Variable
-        The joined Variable.
-
-    Raises
-    ------
-    ValueError
-        For an empty `xs`, an axis out of range or shapes that do not agree.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
-    >>> a, b = gd.Variable(np.array([1.0])), gd.Variable(np.array([2.0, 3.0]))
-    >>> y = F.concatenate([a, b])
-    >>> print(y, gd.grad(y * y, b))
-    variable([1. 2. 3.]) variable([4. 6.])
-    """
-    xs = [as_variable(x) for x in xs]
-    if not xs:
-        raise ValueError("concatenate needs at least one Variable, got an empty sequence")
-    shapes = [tuple(x.shape) for x in xs]
-    ndim = len(shapes[0])
-    if ndim == 0 or not -ndim <= axis < ndim:
-        raise ValueError(f"concatenate: axis {axis} is out of range for shapes {shapes}")
-    axis %= ndim
-    for shape in shapes:
-        if len(shape) != ndim or shape[:axis] + shape[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]:
-            raise ValueError(f"concatenate along axis {axis} needs shapes that agree on every other "
-                             f"axis, got {shapes[0]} and {shape}")
-    return Concatenate(axis)(*xs)

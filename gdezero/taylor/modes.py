@@ -1,7 +1,7 @@
 """Forward mode and Taylor mode: jvp, taylor, derivatives.
 
 `f` runs once with recording on; then truncated Taylor series (stacked coefficient arrays
-of shape (K+1, *shape), see `gdezero.ops.series`) are pushed through the recorded nodes in
+of shape (K+1, *shape), see `gdezero.taylor.series`) are pushed through the recorded nodes in
 generation order, each node's `taylor` rule mapping its inputs' series to its outputs'.
 The cost is O(K^2) array work per node, with no graph growth, where nested reverse mode
 grows its graph about 2.8x per order. An input that does not depend on the seeded inputs
@@ -19,9 +19,10 @@ from collections.abc import Callable
 from typing import Any, TypeAlias
 
 from gdezero.backend import is_array
-from gdezero.core import Function, Variable, VariableLike, as_variable, using_config
+from gdezero.core import Variable, VariableLike, as_variable, using_config
 from gdezero.functional import grad
-from gdezero.ops import series as S
+from gdezero.taylor import series as S
+from gdezero.taylor.propagation import propagate
 
 __all__ = ["jvp", "taylor", "derivatives"]
 
@@ -29,98 +30,6 @@ __all__ = ["jvp", "taylor", "derivatives"]
 Inputs: TypeAlias = "VariableLike | tuple[VariableLike, ...]"
 
 _METHODS = ("auto", "taylor", "reverse")
-
-
-# ============================================================================ the engine
-def _has_rule(f):
-    rule = getattr(type(f), "taylor", None)
-    return rule is not None and rule is not getattr(Function, "taylor", None)
-
-
-def _nodes(outputs, leaves):
-    """The Functions behind `outputs` (stopping at `leaves`), in generation order."""
-    found, stack = set(), []
-    for y in outputs:
-        if y.creator is not None and y not in leaves:
-            stack.append(y.creator)
-    while stack:
-        f = stack.pop()
-        if f in found:
-            continue
-        found.add(f)
-        for x in f.inputs:
-            if x.creator is not None and x not in leaves and x.creator not in found:
-                stack.append(x.creator)
-    # An output's generation exceeds its creator's, so this order is topological.
-    return sorted(found, key=lambda f: f.generation)
-
-
-def _active(nodes, leaves):
-    """The nodes whose inputs depend on `leaves`, and the Variables that do."""
-    dependent, active = set(leaves), []
-    for f in nodes:
-        if any(x in dependent for x in f.inputs):
-            active.append(f)
-            for ref in f.outputs:
-                out = ref()
-                if out is not None:
-                    dependent.add(out)
-    return active, dependent
-
-
-def _missing_rules(active):
-    names = []
-    for f in active:
-        name = type(f).__name__
-        if not _has_rule(f) and name not in names:
-            names.append(name)
-    return names
-
-
-def _check_series(f, i, out, s):
-    if not is_array(s) or tuple(s.shape[1:]) != tuple(out.shape) or s.ndim != out.ndim + 1:
-        got = tuple(s.shape) if is_array(s) else type(s).__name__
-        raise ValueError(
-            f"{type(f).__name__}.taylor returned {got} for output {i}, expected a stacked "
-            f"series of shape (K+1, *{tuple(out.shape)}) (or (1, ...) for a constant)")
-
-
-def _propagate(outputs, seeds):
-    """Series of `outputs` given {leaf Variable: series}; constants for outputs that do not
-    depend on the leaves. Raises NotImplementedError naming Functions without a rule."""
-    leaves = set(seeds)
-    active, dependent = _active(_nodes(outputs, leaves), leaves)
-    missing = _missing_rules(active)
-    if missing:
-        raise NotImplementedError(_no_rule_message(missing))
-    uses = {}
-    for f in active:
-        for x in f.inputs:
-            if x in dependent:
-                uses[x] = uses.get(x, 0) + 1
-    keep = set(outputs)
-    table = dict(seeds)
-    for f in active:
-        xs = [table[x] if x in dependent else S.constant(x.data) for x in f.inputs]
-        ys = f.taylor(*xs)
-        outs = [ref() for ref in f.outputs]
-        if len(outs) == 1:
-            ys = (ys,)
-        for i, (out, s) in enumerate(zip(outs, ys)):
-            if out is not None:
-                _check_series(f, i, out, s)
-                table[out] = s
-        for x in f.inputs:  # a series is dropped after its last reader: memory stays flat
-            if x in uses:
-                uses[x] -= 1
-                if uses[x] == 0 and x not in keep:
-                    table.pop(x, None)
-    return [table[y] if y in table else S.constant(y.data) for y in outputs]
-
-
-def _no_rule_message(names):
-    return (f"no Taylor rule (a `taylor` method) on {', '.join(names)}; add one beside "
-            f"forward/backward, or use method='reverse' (nested backward passes)")
 
 
 # ============================================================================ inputs and outputs
@@ -262,7 +171,7 @@ def jvp(f: Callable[..., Any], x: Inputs, v: Inputs) -> tuple[Any, Any]:
     ys, single_y = _outputs(_record(f, leaves), "jvp")
     seeds = {xl: _seed(xl, [d]) for xl, d in zip(leaves, dirs)}
     try:
-        results = [_rows_of(s, 1, False) for s in _propagate(ys, seeds)]
+        results = [_rows_of(s, 1, False) for s in propagate(ys, seeds)]
     except NotImplementedError as error:
         warnings.warn(f"jvp: {error}; using reverse mode", stacklevel=2)
         results = [[as_variable(r.data) for r in pair]
@@ -329,7 +238,7 @@ def taylor(f: Callable[..., Variable], x: Inputs, series: Any) -> list[Variable]
     if not single_y:
         raise TypeError(f"taylor: f must return one Variable, got {len(ys)} outputs")
     seeds = {xl: _seed(xl, r) for xl, r in zip(leaves, rows)}
-    s, = _propagate(ys, seeds)
+    s, = propagate(ys, seeds)
     return _rows_of(s, K, False)
 
 
@@ -403,7 +312,7 @@ def derivatives(f: Callable[..., Variable], x: Inputs, n: int, v: Inputs | None 
     seeds = {xl: _linear_seed(xl, d, n) for xl, d in zip(leaves, dirs)}
     try:
         with S.known_linear(seeds.values(), unit=v is None):
-            s, = _propagate(ys, seeds)
+            s, = propagate(ys, seeds)
     except NotImplementedError as error:
         if method == "taylor":
             raise
@@ -460,5 +369,5 @@ def hvp_forward_over_reverse(f, x, v):
             shape = f"shape {tuple(y.shape)}" if isinstance(y, Variable) else type(y).__name__
             raise ValueError(f"hvp needs f to return a scalar Variable (size 1), got {shape}")
         g = grad(y, leaf, create_graph=True)
-    s, = _propagate([g], {leaf: _seed(leaf, [d])})
+    s, = propagate([g], {leaf: _seed(leaf, [d])})
     return _rows_of(s, 1, False)[1]

@@ -1,0 +1,98 @@
+"""Taylor propagation over a recorded graph: each node's `taylor` rule maps its inputs'
+series to its outputs', in generation order (see `gdezero.taylor.series` for the kernels)."""
+from __future__ import annotations
+
+from gdezero.backend import is_array
+from gdezero.core import Function
+from gdezero.taylor import series as S
+
+
+def has_rule(f):
+    rule = getattr(type(f), "taylor", None)
+    return rule is not None and rule is not getattr(Function, "taylor", None)
+
+
+def _nodes(outputs, leaves):
+    """The Functions behind `outputs` (stopping at `leaves`), in generation order."""
+    found, stack = set(), []
+    for y in outputs:
+        if y.creator is not None and y not in leaves:
+            stack.append(y.creator)
+    while stack:
+        f = stack.pop()
+        if f in found:
+            continue
+        found.add(f)
+        for x in f.inputs:
+            if x.creator is not None and x not in leaves and x.creator not in found:
+                stack.append(x.creator)
+    # An output's generation exceeds its creator's, so this order is topological.
+    return sorted(found, key=lambda f: f.generation)
+
+
+def _active(nodes, leaves):
+    """The nodes whose inputs depend on `leaves`, and the Variables that do."""
+    dependent, active = set(leaves), []
+    for f in nodes:
+        if any(x in dependent for x in f.inputs):
+            active.append(f)
+            for ref in f.outputs:
+                out = ref()
+                if out is not None:
+                    dependent.add(out)
+    return active, dependent
+
+
+def missing_rules(active):
+    names = []
+    for f in active:
+        name = type(f).__name__
+        if not has_rule(f) and name not in names:
+            names.append(name)
+    return names
+
+
+def _check_series(f, i, out, s):
+    if not is_array(s) or tuple(s.shape[1:]) != tuple(out.shape) or s.ndim != out.ndim + 1:
+        got = tuple(s.shape) if is_array(s) else type(s).__name__
+        raise ValueError(
+            f"{type(f).__name__}.taylor returned {got} for output {i}, expected a stacked "
+            f"series of shape (K+1, *{tuple(out.shape)}) (or (1, ...) for a constant)")
+
+
+def propagate(outputs, seeds):
+    """Series of `outputs` given {leaf Variable: series}; constants for outputs that do not
+    depend on the leaves. Raises NotImplementedError naming Functions without a rule."""
+    leaves = set(seeds)
+    active, dependent = _active(_nodes(outputs, leaves), leaves)
+    missing = missing_rules(active)
+    if missing:
+        raise NotImplementedError(no_rule_message(missing))
+    uses = {}
+    for f in active:
+        for x in f.inputs:
+            if x in dependent:
+                uses[x] = uses.get(x, 0) + 1
+    keep = set(outputs)
+    table = dict(seeds)
+    for f in active:
+        xs = [table[x] if x in dependent else S.constant(x.data) for x in f.inputs]
+        ys = f.taylor(*xs)
+        outs = [ref() for ref in f.outputs]
+        if len(outs) == 1:
+            ys = (ys,)
+        for i, (out, s) in enumerate(zip(outs, ys)):
+            if out is not None:
+                _check_series(f, i, out, s)
+                table[out] = s
+        for x in f.inputs:  # a series is dropped after its last reader: memory stays flat
+            if x in uses:
+                uses[x] -= 1
+                if uses[x] == 0 and x not in keep:
+                    table.pop(x, None)
+    return [table[y] if y in table else S.constant(y.data) for y in outputs]
+
+
+def no_rule_message(names):
+    return (f"no Taylor rule (a `taylor` method) on {', '.join(names)}; add one beside "
+            f"forward/backward, or use method='reverse' (nested backward passes)")
