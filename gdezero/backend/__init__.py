@@ -554,6 +554,13 @@ def settle(arrays, scalars=()):
                          for s in scalars)
 
 
+def host_array(array, dtype=None, copy=None):
+    """`array` as NumPy sees it through ``__array__``: the data of a CPU backend (a Dask array
+    is computed); a CuPy or CUDA array refuses with its own TypeError, as CuPy does, since a
+    silent device-to-host copy is what that refusal guards against."""
+    return np.asarray(array, dtype=dtype, copy=copy)
+
+
 def to_numpy(array):
     """A NumPy copy (or view) of an array of any backend, for comparisons and plotting."""
     if isinstance(array, np.ndarray):
