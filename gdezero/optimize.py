@@ -18,6 +18,8 @@ from gdezero.backend import get_array_module, settle, singular_matrix_errors, so
 from gdezero.core import Variable, as_array
 from gdezero.functional import grad, hessian, scalar_output
 
+__all__ = ["minimize", "scipy_functions", "OptimizeResult"]
+
 METHODS = ("newton-cg", "newton", "gd")
 _DEFAULT_MAX_ITER = {"gd": 10_000, "newton": 100, "newton-cg": 1_000}
 _NEWTON_MAX_N = 5000

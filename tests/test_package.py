@@ -21,7 +21,7 @@ def run_python(code):
     return done.stdout.split()
 
 
-@pytest.mark.parametrize("name", ["functions", "graph", "utils", "optimize"])
+@pytest.mark.parametrize("name", ["functions", "graph", "utils", "optimize", "func"])
 def test_import_gdezero_exposes_each_submodule_as_an_attribute(name):
     assert run_python(f"import gdezero as gd; print(gd.{name}.__name__)") == [f"gdezero.{name}"]
 
