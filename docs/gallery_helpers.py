@@ -11,8 +11,8 @@ import shutil
 from sphinx_gallery.scrapers import figure_rst
 
 import gdezero
-import gdezero.functions
 import gdezero.func
+import gdezero.functions
 import gdezero.graph
 import gdezero.optimize
 import gdezero.utils

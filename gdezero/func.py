@@ -91,14 +91,13 @@ def _enter(x, i, api, record):
     to this argument (not to a Variable f also closes over); linked to x when an enclosing
     transform differentiates through it."""
     if isinstance(x, Variable):
-        if record and not x._constant:
-            return Copy()(x)
-        x = x.data
-    elif not is_array(x):
+        v = Copy()(x) if record and not x._constant else Variable(x.data)
+    elif is_array(x):
+        v = Variable(x)
+    else:
         raise TypeError(f"{api}: argument {i} must be an array or a Variable, got "
                         f"{type(x).__module__}.{type(x).__qualname__}; wrap a number as an "
                         f"array, e.g. np.asarray(2.0)")
-    v = Variable(x)
     floating = _FLOATING.get(v.dtype)
     if floating is None:
         floating = _FLOATING[v.dtype] = v.xp.isdtype(v.dtype, ("real floating", "complex floating"))
