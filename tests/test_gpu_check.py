@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 import zipfile
 
 import numpy as np
@@ -146,3 +147,49 @@ def test_wheels_from_a_folder_are_installed_into_the_target_only(tmp_path):
 def test_a_wheels_folder_without_wheels_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="no .whl files there; see the pip download line"):
         gpu_check.install_wheels(str(tmp_path), str(tmp_path / "site"))
+
+
+class RecordingCuda:
+    """torch.cuda's sync-debug-mode calls, recorded (torch's CPU build has no CUDA to set)."""
+
+    def __init__(self):
+        self.mode, self.log = 0, []
+
+    def get_sync_debug_mode(self):
+        return self.mode
+
+    def set_sync_debug_mode(self, mode):
+        self.mode = mode
+        self.log.append(mode)
+
+    def synchronize(self, device):
+        pass
+
+
+def _torch_on_recording_cuda():
+    torch = pytest.importorskip("torch", reason="the torch device adaptor needs torch")
+    cuda = RecordingCuda()
+    fake = types.SimpleNamespace(device=torch.device, Tensor=torch.Tensor, cuda=cuda,
+                                 as_tensor=lambda a, device: torch.as_tensor(a))
+    return P.TorchDevice(fake, "cuda"), cuda
+
+
+def test_a_torch_cuda_probe_needing_no_sync_runs_under_sync_debug_error_but_its_input_copy():
+    dev, cuda = _torch_on_recording_cuda()
+    modes = []
+
+    def fn(d, sizes):
+        x = d.asarray(np.ones(3))
+        if d is dev:  # the harness runs fn on the CPU reference too
+            modes.append(cuda.mode)
+        return {"y": x * 2}
+    P.run_probe(P.Probe("no sync", fn, 0.0), dev, P.NumpyDevice(), SMALL)
+    assert modes == ["error"]
+    assert cuda.log[:4] == ["error", "default", "error", 0]  # guard, input copy and back, guard left
+
+
+def test_a_torch_cuda_probe_that_names_its_sync_never_sets_error():
+    dev, cuda = _torch_on_recording_cuda()
+    P.run_probe(P.Probe("syncs", lambda d, sizes: {"y": d.asarray(np.ones(3))}, 0.0, "a mask"), dev,
+                P.NumpyDevice(), SMALL)
+    assert "error" not in cuda.log
