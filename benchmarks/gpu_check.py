@@ -35,6 +35,7 @@ import glob
 import json
 import os
 import platform
+import shlex
 import signal
 import subprocess
 import sys
@@ -137,7 +138,7 @@ def run_pytest(name, args, env, timeout):
     outcomes = ("passed", "failed", "error", "skipped")
     summary = next((line for line in reversed(lines) if " in " in line and any(o in line for o in outcomes)),
                    lines[-1] if lines else "")
-    return {"name": name, "command": "pytest " + " ".join(args), "returncode": rc, "timed_out": timed_out,
+    return {"name": name, "command": shlex.join(["pytest", *args]), "returncode": rc, "timed_out": timed_out,
             "passed": rc == 0, "summary": summary, "seconds": round(time.perf_counter() - start, 1),
             "tail": "\n".join(lines[-25:])}
 

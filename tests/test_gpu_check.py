@@ -193,3 +193,13 @@ def test_a_torch_cuda_probe_that_names_its_sync_never_sets_error():
     P.run_probe(P.Probe("syncs", lambda d, sizes: {"y": d.asarray(np.ones(3))}, 0.0, "a mask"), dev,
                 P.NumpyDevice(), SMALL)
     assert "error" not in cuda.log
+
+
+def test_a_pytest_run_reports_its_summary_line_and_is_cut_off_at_its_timeout(tmp_path):
+    (tmp_path / "test_quick.py").write_text("def test_one():\n    assert 1 + 1 == 2\n")
+    (tmp_path / "test_hangs.py").write_text("import time\n\n\ndef test_sleeps():\n    time.sleep(600)\n")
+    env = dict(os.environ)
+    done = gpu_check.run_pytest("quick", [str(tmp_path / "test_quick.py")], env, 120)
+    assert done["passed"] and done["returncode"] == 0 and done["summary"].startswith("1 passed in ")
+    cut = gpu_check.run_pytest("hangs", [str(tmp_path / "test_hangs.py")], env, 3)
+    assert cut["timed_out"] and not cut["passed"] and cut["returncode"] is None and cut["seconds"] < 60
