@@ -148,7 +148,7 @@ class Variable:
 
     Operators ``+ - * / ** @``, unary ``-`` and indexing, and the methods ``reshape``,
     ``transpose``, ``T``, ``sum``, ``max``, ``min`` and ``matmul`` are differentiable ops
-    (bound by `gdezero.functions`). A Python scalar operand never changes the dtype.
+    (bound by `gdezero.ops`). A Python scalar operand never changes the dtype.
 
     Parameters
     ----------
@@ -492,8 +492,8 @@ class Variable:
             self.grad.to_cpu()
         return self
 
-    # Operators and the differentiable methods (reshape, sum, @, [] ...) are bound by gdezero.ops;
-    # declared here for type checkers only.
+    # Operators and the differentiable methods (reshape, sum, @, [] ...) are bound by gdezero.ops
+    # from its table METHODS; declared here for type checkers only (a test keeps the two equal).
     if TYPE_CHECKING:
         def __add__(self, other: Operand) -> Variable: ...
         def __radd__(self, other: Operand) -> Variable: ...
@@ -518,6 +518,10 @@ class Variable:
         def sum(self, axis: Axis = None, keepdims: bool = False) -> Variable: ...
         def max(self, axis: Axis = None, keepdims: bool = False) -> Variable: ...
         def min(self, axis: Axis = None, keepdims: bool = False) -> Variable: ...
+        def __lt__(self, other: Operand) -> Array: ...
+        def __le__(self, other: Operand) -> Array: ...
+        def __gt__(self, other: Operand) -> Array: ...
+        def __ge__(self, other: Operand) -> Array: ...
 
 
 # What an op accepts: a Variable or a raw array of a supported backend (a constant) and,
