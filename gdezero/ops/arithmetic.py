@@ -330,8 +330,8 @@ class RDivConstant(Function):  # c / x
         x, = self.inputs
         return gy * (-self.c) / (x * x)
 
-    def taylor(self, x):
-        return S.reciprocal(x, self.c)
+    def taylor(self, x, linear=None):
+        return S.reciprocal(x, self.c, linear)
 
 
 def rdiv(x0: VariableLike, x1: Operand) -> Variable:
@@ -357,8 +357,8 @@ class Pow(Function):  # x ** c, c a Python scalar
             return gy
         return ScaledMul(c)(gy, x if c == 2 else x ** (c - 1))
 
-    def taylor(self, x):
-        return S.power(x, self.c, self.outputs[0]().data)
+    def taylor(self, x, linear=None):
+        return S.power(x, self.c, self.outputs[0]().data, linear=linear)
 
 
 def pow(x: VariableLike, c: float | VariableLike) -> Variable:

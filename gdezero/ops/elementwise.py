@@ -26,8 +26,8 @@ class Exp(Function):
     def backward(self, gy):
         return gy * _output(self)
 
-    def taylor(self, x):
-        return S.exp(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.exp(x, _output(self).data, linear=linear)
 
 
 def exp(x: VariableLike) -> Variable:
@@ -65,8 +65,8 @@ class Log(Function):
     def backward(self, gy):
         return gy / self.inputs[0]
 
-    def taylor(self, x):
-        return S.log(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.log(x, _output(self).data, linear=linear)
 
 
 def log(x: VariableLike) -> Variable:
@@ -125,8 +125,8 @@ class Sin(Function):
     def backward(self, gy):
         return gy * _partner(self, "_cos", cos, "_sin")
 
-    def taylor(self, x):
-        return S.sin(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.sin(x, _output(self).data, linear=linear)
 
 
 def sin(x: VariableLike) -> Variable:
@@ -173,8 +173,8 @@ class Cos(Function):
                 self._neg_sin = weakref.ref(d)
         return gy * d
 
-    def taylor(self, x):
-        return S.cos(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.cos(x, _output(self).data, linear=linear)
 
 
 def cos(x: VariableLike) -> Variable:
@@ -213,8 +213,8 @@ class Tan(Function):
         y = _output(self)
         return gy * (y * y + 1)
 
-    def taylor(self, x):
-        return S.tan(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.tan(x, _output(self).data, linear=linear)
 
 
 def tan(x: VariableLike) -> Variable:
@@ -253,8 +253,8 @@ class Tanh(Function):
         y = _output(self)
         return gy * (1 - y * y)
 
-    def taylor(self, x):
-        return S.tanh(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.tanh(x, _output(self).data, linear=linear)
 
 
 def tanh(x: VariableLike) -> Variable:
@@ -335,8 +335,8 @@ class Sigmoid(Function):
         y = _output(self)
         return gy * (y * (1 - y))
 
-    def taylor(self, x):
-        return S.sigmoid(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.sigmoid(x, _output(self).data, linear=linear)
 
 
 def sigmoid(x: VariableLike) -> Variable:
@@ -518,8 +518,8 @@ class Log1p(Function):
     def backward(self, gy):
         return gy / (self.inputs[0] + 1)
 
-    def taylor(self, x):
-        return S.log1p(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.log1p(x, _output(self).data, linear=linear)
 
 
 def log1p(x: VariableLike) -> Variable:
@@ -559,8 +559,8 @@ class Expm1(Function):
     def backward(self, gy):
         return gy * (_output(self) + 1)  # exp(x) from the recorded output: one node per order
 
-    def taylor(self, x):
-        return S.expm1(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.expm1(x, _output(self).data, linear=linear)
 
 
 def expm1(x: VariableLike) -> Variable:
@@ -600,8 +600,8 @@ class Sinh(Function):
     def backward(self, gy):
         return gy * _partner(self, "_cosh", cosh, "_sinh")
 
-    def taylor(self, x):
-        return S.sinh_cosh(x, _output(self).data, None)[0]
+    def taylor(self, x, linear=None):
+        return S.sinh(x, _output(self).data, linear=linear)
 
 
 def sinh(x: VariableLike) -> Variable:
@@ -641,8 +641,8 @@ class Cosh(Function):
     def backward(self, gy):
         return gy * _partner(self, "_sinh", sinh, "_cosh")
 
-    def taylor(self, x):
-        return S.sinh_cosh(x, None, _output(self).data)[1]
+    def taylor(self, x, linear=None):
+        return S.cosh(x, _output(self).data, linear=linear)
 
 
 def cosh(x: VariableLike) -> Variable:
@@ -818,26 +818,6 @@ def _select_grad(f, gy):
     return gy * Constant(share_a) if need_a else None, gy * Constant(share_b) if need_b else None
 
 
-def _with_value(y0, s):
-    """Series `s` with its leading row replaced by the exact forward value `y0`."""
-    xp = _xp(s)
-    head = xp.reshape(y0, (1,) + tuple(y0.shape))
-    if s.shape[0] == 1:
-        return head
-    tail = s[1:, ...]
-    if tuple(tail.shape[1:]) != tuple(y0.shape):
-        tail = xp.broadcast_to(tail, (tail.shape[0],) + tuple(y0.shape))
-    return xp.concat([head, tail], axis=0)
-
-
-def _select_series(f, a, b):
-    """The Taylor rule of maximum / minimum: the selected input's series (half and half at
-    ties, as the gradient), under the exact forward value."""
-    share_a, share_b = _shares(f)
-    mixed = S.add(S.mul(a, S.constant(share_a)), S.mul(b, S.constant(share_b)))
-    return _with_value(_output(f).data, mixed)
-
-
 class Maximum(Function):
     """Elementwise max(a, b), broadcasting. NaN propagates; ties split the gradient 0.5 / 0.5."""
     greater = True
@@ -849,7 +829,7 @@ class Maximum(Function):
         return _select_grad(self, gy)
 
     def taylor(self, a, b):
-        return _select_series(self, a, b)
+        return S.select(a, b, *_shares(self), _output(self).data)
 
 
 def _pair(a, b, who):
@@ -906,7 +886,7 @@ class Minimum(Function):
         return _select_grad(self, gy)
 
     def taylor(self, a, b):
-        return _select_series(self, a, b)
+        return S.select(a, b, *_shares(self), _output(self).data)
 
 
 def minimum(a: Operand, b: Operand) -> Variable:

@@ -5,7 +5,7 @@ import operator
 
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
-from gdezero.ops.elementwise import _with_value, exp, where
+from gdezero.ops.elementwise import exp, where
 from gdezero.ops.shapes import broadcast_like, concatenate, reshape, transpose
 from gdezero.taylor import series as S
 
@@ -304,7 +304,7 @@ class Prod(Function):
             s = S.concat([pairs, s[..., 2 * half:]], axis=-1) if n % 2 else pairs
             n = half + n % 2
         s = S.reshape(s, _reduced_shape(data_shape, self.axis, self.keepdims))
-        return _with_value(self.outputs[0]().data, s)
+        return S.with_value(self.outputs[0]().data, s)
 
 
 def prod(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
@@ -422,7 +422,7 @@ class Logsumexp(Function):
     def taylor(self, x):
         shifted = S.add_constant(x, -self._shift(x[0, ...]))
         s = S.log(S.sum(S.exp(shifted), self.axis, keepdims=self.keepdims))
-        return _with_value(self.outputs[0]().data, s)
+        return S.with_value(self.outputs[0]().data, s)
 
 
 def logsumexp(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
