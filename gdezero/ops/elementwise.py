@@ -812,21 +812,19 @@ def _shares(f):
             xp.astype(wins_b, f.inputs[1].dtype) + half)
 
 
-def _select_grad(f, gy):
-    share_a, share_b = _shares(f)
-    need_a, need_b = f.needs_grad
-    return gy * Constant(share_a) if need_a else None, gy * Constant(share_b) if need_b else None
-
-
 class Maximum(Function):
-    """Elementwise max(a, b), broadcasting. NaN propagates; ties split the gradient 0.5 / 0.5."""
+    """Elementwise max(a, b) (Minimum: min), broadcasting. NaN propagates; ties split the
+    gradient 0.5 / 0.5."""
     greater = True
 
     def forward(self, a, b):
-        return _xp(a).maximum(a, b)
+        xp = _xp(a)
+        return xp.maximum(a, b) if self.greater else xp.minimum(a, b)
 
     def backward(self, gy):
-        return _select_grad(self, gy)
+        share_a, share_b = _shares(self)
+        need_a, need_b = self.needs_grad
+        return gy * Constant(share_a) if need_a else None, gy * Constant(share_b) if need_b else None
 
     def taylor(self, a, b):
         return S.select(a, b, *_shares(self), _output(self).data)
@@ -875,18 +873,8 @@ def maximum(a: Operand, b: Operand) -> Variable:
     return Maximum()(*_pair(a, b, "maximum"))
 
 
-class Minimum(Function):
-    """Elementwise min(a, b), broadcasting. NaN propagates; ties split the gradient 0.5 / 0.5."""
+class Minimum(Maximum):
     greater = False
-
-    def forward(self, a, b):
-        return _xp(a).minimum(a, b)
-
-    def backward(self, gy):
-        return _select_grad(self, gy)
-
-    def taylor(self, a, b):
-        return S.select(a, b, *_shares(self), _output(self).data)
 
 
 def minimum(a: Operand, b: Operand) -> Variable:

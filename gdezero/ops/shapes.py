@@ -80,6 +80,14 @@ def reshape(x: VariableLike, shape: Shape) -> Variable:
     return Reshape(_reshaped(x.shape, x.size, shape))(x)
 
 
+def inverse_permutation(axes):
+    """The permutation that undoes `axes`, in one pass."""
+    inverse = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inverse[a] = i
+    return inverse
+
+
 class Transpose(Function):
     def __init__(self, axes):
         self.axes = axes  # a full permutation of the input's axes
@@ -88,10 +96,7 @@ class Transpose(Function):
         return _xp(x).permute_dims(x, self.axes)
 
     def backward(self, gy):
-        inverse = [0] * len(self.axes)  # the permutation that undoes axes, in one pass
-        for i, a in enumerate(self.axes):
-            inverse[a] = i
-        return transpose(gy, inverse)
+        return transpose(gy, inverse_permutation(self.axes))
 
     def taylor(self, x):
         return S.transpose(x, self.axes)
