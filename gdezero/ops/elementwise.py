@@ -15,6 +15,34 @@ __all__ = [
 ]
 
 
+_UNARY_DOC = """
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F"""
+
+
+def _unary_doc(summary, derivative, example):
+    """The numpydoc docstring of a one-input wrapper: its own summary, derivative and
+    example lines around the text they all share."""
+    def document(fn):
+        fn.__doc__ = f"{summary}\n\n    {derivative}{_UNARY_DOC}{example.rstrip()}\n    "
+        return fn
+    return document
+
+
 def _output(f):
     return f.outputs[0]()
 
@@ -30,31 +58,15 @@ class Exp(Function):
         return S.exp(x, _output(self).data, linear=linear)
 
 
-def exp(x: VariableLike) -> Variable:
-    """The exponential ``e ** x``, elementwise.
-
-    Its derivative is ``exp(x)`` itself, reused from the output.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The exponential ``e ** x``, elementwise.",
+            "Its derivative is ``exp(x)`` itself, reused from the output.",
+            """
     >>> x = gd.Variable(np.array([0.0, 1.0]))
     >>> y = F.exp(x)
     >>> np.allclose(y.data, [1.0, np.e]), np.allclose(gd.grad(y, x).data, y.data)
     (True, True)
-    """
+""")
+def exp(x: VariableLike) -> Variable:
     return Exp()(x)
 
 
@@ -69,31 +81,15 @@ class Log(Function):
         return S.log(x, _output(self).data, linear=linear)
 
 
-def log(x: VariableLike) -> Variable:
-    """The natural logarithm, elementwise.
-
-    Its derivative is ``1 / x``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The natural logarithm, elementwise.",
+            "Its derivative is ``1 / x``.",
+            """
     >>> x = gd.Variable(np.array([1.0, 2.0]))
     >>> y = F.log(x)
     >>> print(gd.grad(y, x))
     variable([1.  0.5])
-    """
+""")
+def log(x: VariableLike) -> Variable:
     return Log()(x)
 
 
@@ -129,32 +125,16 @@ class Sin(Function):
         return S.sin(x, _output(self).data, linear=linear)
 
 
-def sin(x: VariableLike) -> Variable:
-    """The sine, elementwise (radians).
-
-    Its derivative is ``cos(x)``; every higher order reuses the sin/cos pair already computed.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The sine, elementwise (radians).",
+            "Its derivative is ``cos(x)``; every higher order reuses the sin/cos pair already computed.",
+            """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.sin(x)
     >>> gx = gd.grad(y, x, create_graph=True)
     >>> print(y, gx, float(gd.grad(gx, x).data) == 0.0)
     variable(0.0) variable(1.0) True
-    """
+""")
+def sin(x: VariableLike) -> Variable:
     return Sin()(x)
 
 
@@ -177,31 +157,15 @@ class Cos(Function):
         return S.cos(x, _output(self).data, linear=linear)
 
 
-def cos(x: VariableLike) -> Variable:
-    """The cosine, elementwise (radians).
-
-    Its derivative is ``-sin(x)``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The cosine, elementwise (radians).",
+            "Its derivative is ``-sin(x)``.",
+            """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.cos(x)
     >>> print(y, float(gd.grad(y, x).data) == 0.0)
     variable(1.0) True
-    """
+""")
+def cos(x: VariableLike) -> Variable:
     return Cos()(x)
 
 
@@ -217,31 +181,15 @@ class Tan(Function):
         return S.tan(x, _output(self).data, linear=linear)
 
 
-def tan(x: VariableLike) -> Variable:
-    """The tangent, elementwise (radians).
-
-    Its derivative is ``1 + tan(x) ** 2``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The tangent, elementwise (radians).",
+            "Its derivative is ``1 + tan(x) ** 2``.",
+            """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.tan(x)
     >>> print(y, gd.grad(y, x))
     variable(0.0) variable(1.0)
-    """
+""")
+def tan(x: VariableLike) -> Variable:
     return Tan()(x)
 
 
@@ -257,31 +205,15 @@ class Tanh(Function):
         return S.tanh(x, _output(self).data, linear=linear)
 
 
-def tanh(x: VariableLike) -> Variable:
-    """The hyperbolic tangent, elementwise.
-
-    Its derivative is ``1 - tanh(x) ** 2``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The hyperbolic tangent, elementwise.",
+            "Its derivative is ``1 - tanh(x) ** 2``.",
+            """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.tanh(x)
     >>> print(y, gd.grad(y, x))
     variable(0.0) variable(1.0)
-    """
+""")
+def tanh(x: VariableLike) -> Variable:
     return Tanh()(x)
 
 
@@ -296,31 +228,15 @@ class Sqrt(Function):
         return S.sqrt(x, _output(self).data)
 
 
-def sqrt(x: VariableLike) -> Variable:
-    """The square root, elementwise.
-
-    Its derivative is ``1 / (2 sqrt(x))``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The square root, elementwise.",
+            "Its derivative is ``1 / (2 sqrt(x))``.",
+            """
     >>> x = gd.Variable(np.array([1.0, 4.0]))
     >>> y = F.sqrt(x)
     >>> print(y, gd.grad(y, x))
     variable([1. 2.]) variable([0.5  0.25])
-    """
+""")
+def sqrt(x: VariableLike) -> Variable:
     return Sqrt()(x)
 
 
@@ -339,31 +255,16 @@ class Sigmoid(Function):
         return S.sigmoid(x, _output(self).data, linear=linear)
 
 
-def sigmoid(x: VariableLike) -> Variable:
-    """The logistic function ``1 / (1 + exp(-x))``, elementwise.
-
-    Its derivative is ``y (1 - y)``. It is computed as ``0.5 tanh(x / 2) + 0.5``, which never overflows.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The logistic function ``1 / (1 + exp(-x))``, elementwise.",
+            "Its derivative is ``y (1 - y)``. It is computed from ``exp(-|x|)`` only: no "
+            "overflow, and tiny values stay (4.2e-18 at -40).",
+            """
     >>> x = gd.Variable(np.array([0.0, -800.0]))
     >>> y = F.sigmoid(x)
     >>> print(y, gd.grad(y, x))
     variable([0.5 0. ]) variable([0.25 0.  ])
-    """
+""")
+def sigmoid(x: VariableLike) -> Variable:
     return Sigmoid()(x)
 
 
@@ -388,31 +289,15 @@ class ReLU(Function):
         return S.masked(x, _mask(x0 > 0, x0).data, _output(self).data)
 
 
-def relu(x: VariableLike) -> Variable:
-    """The rectifier ``max(x, 0)``, elementwise.
-
-    Its derivative is 1 where ``x > 0``, else 0.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The rectifier ``max(x, 0)``, elementwise.",
+            "Its derivative is 1 where ``x > 0``, else 0.",
+            """
     >>> x = gd.Variable(np.array([-1.0, 2.0]))
     >>> y = F.relu(x)
     >>> print(y, gd.grad(y, x))
     variable([0. 2.]) variable([0. 1.])
-    """
+""")
+def relu(x: VariableLike) -> Variable:
     return ReLU()(x)
 
 
@@ -522,31 +407,15 @@ class Log1p(Function):
         return S.log1p(x, _output(self).data, linear=linear)
 
 
-def log1p(x: VariableLike) -> Variable:
-    """``log(1 + x)``, elementwise, accurate for tiny `x`.
-
-    Its derivative is ``1 / (1 + x)``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("``log(1 + x)``, elementwise, accurate for tiny `x`.",
+            "Its derivative is ``1 / (1 + x)``.",
+            """
     >>> x = gd.Variable(np.array([0.0, 1e-20]))
     >>> y = F.log1p(x)
     >>> print(y, gd.grad(y, x))
     variable([0.e+00 1.e-20]) variable([1. 1.])
-    """
+""")
+def log1p(x: VariableLike) -> Variable:
     return Log1p()(x)
 
 
@@ -563,31 +432,15 @@ class Expm1(Function):
         return S.expm1(x, _output(self).data, linear=linear)
 
 
-def expm1(x: VariableLike) -> Variable:
-    """``exp(x) - 1``, elementwise, accurate for tiny `x`.
-
-    Its derivative is ``exp(x)``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("``exp(x) - 1``, elementwise, accurate for tiny `x`.",
+            "Its derivative is ``exp(x)``.",
+            """
     >>> x = gd.Variable(np.array([0.0, 1e-20]))
     >>> y = F.expm1(x)
     >>> print(y, gd.grad(y, x))
     variable([0.e+00 1.e-20]) variable([1. 1.])
-    """
+""")
+def expm1(x: VariableLike) -> Variable:
     return Expm1()(x)
 
 
@@ -604,31 +457,15 @@ class Sinh(Function):
         return S.sinh(x, _output(self).data, linear=linear)
 
 
-def sinh(x: VariableLike) -> Variable:
-    """The hyperbolic sine, elementwise.
-
-    Its derivative is ``cosh(x)``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The hyperbolic sine, elementwise.",
+            "Its derivative is ``cosh(x)``.",
+            """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.sinh(x)
     >>> print(y, gd.grad(y, x))
     variable(0.0) variable(1.0)
-    """
+""")
+def sinh(x: VariableLike) -> Variable:
     return Sinh()(x)
 
 
@@ -645,31 +482,15 @@ class Cosh(Function):
         return S.cosh(x, _output(self).data, linear=linear)
 
 
-def cosh(x: VariableLike) -> Variable:
-    """The hyperbolic cosine, elementwise.
-
-    Its derivative is ``sinh(x)``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The hyperbolic cosine, elementwise.",
+            "Its derivative is ``sinh(x)``.",
+            """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.cosh(x)
     >>> print(y, gd.grad(y, x))
     variable(1.0) variable(0.0)
-    """
+""")
+def cosh(x: VariableLike) -> Variable:
     return Cosh()(x)
 
 
@@ -685,31 +506,15 @@ class Arctan(Function):
         return S.arctan(x, _output(self).data)
 
 
-def arctan(x: VariableLike) -> Variable:
-    """The inverse tangent, elementwise (radians).
-
-    Its derivative is ``1 / (1 + x ** 2)``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The inverse tangent, elementwise (radians).",
+            "Its derivative is ``1 / (1 + x ** 2)``.",
+            """
     >>> x = gd.Variable(np.array([0.0, 1.0]))
     >>> y = F.arctan(x)
     >>> np.allclose(y.data, [0.0, np.pi / 4]), gd.grad(y, x)
     (True, variable([1.  0.5]))
-    """
+""")
+def arctan(x: VariableLike) -> Variable:
     return Arctan()(x)
 
 
@@ -727,31 +532,15 @@ class Abs(Function):
         return S.masked(x, _xp(x).sign(x[0, ...]), _output(self).data)
 
 
-def abs(x: VariableLike) -> Variable:
-    """The absolute value ``|x|``, elementwise.
-
-    Its derivative is ``sign(x)``: 0 at ``x = 0``, as in PyTorch.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The absolute value ``|x|``, elementwise.",
+            "Its derivative is ``sign(x)``: 0 at ``x = 0``, as in PyTorch.",
+            """
     >>> x = gd.Variable(np.array([-2.0, 0.0, 3.0]))
     >>> y = F.abs(x)
     >>> print(y, gd.grad(y, x))
     variable([2. 0. 3.]) variable([-1.  0.  1.])
-    """
+""")
+def abs(x: VariableLike) -> Variable:
     return Abs()(x)
 
 
@@ -773,31 +562,15 @@ class Softplus(Function):
         return S.softplus(x, y0, _xp(y0).exp(x[0, ...] - y0))  # sigmoid, as in backward
 
 
-def softplus(x: VariableLike) -> Variable:
-    """``log(1 + exp(x))``, elementwise, stable for every finite `x`.
-
-    Its derivative is ``sigmoid(x)``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("``log(1 + exp(x))``, elementwise, stable for every finite `x`.",
+            "Its derivative is ``sigmoid(x)``.",
+            """
     >>> x = gd.Variable(np.array([0.0, -800.0, 800.0]))
     >>> y = F.softplus(x)
     >>> np.allclose(y.data, [np.log(2.0), 0.0, 800.0]), gd.grad(y, x)
     (True, variable([0.5 0.  1. ]))
-    """
+""")
+def softplus(x: VariableLike) -> Variable:
     return Softplus()(x)
 
 
