@@ -26,23 +26,27 @@ def _reduced_shape(x_shape, axis, keepdims):
     return tuple(n for i, n in enumerate(x_shape) if i not in axes)
 
 
-def _spread(f, gy):
-    """The gradient `gy` of reduction `f`, broadcast back over the axes it reduced."""
-    x = f.inputs[0]
-    if gy.ndim > 0:  # a 0-d gy broadcasts as it is
-        gy = reshape(gy, _reduced_shape(x.shape, f.axis, True))
-    return broadcast_like(gy, x)
+class _Reduction(Function):
+    """A reduction over `axis` (None: all, or a tuple of axes in 0..ndim-1), the reduced axes
+    kept with length 1 if `keepdims`."""
 
-
-class Sum(Function):
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
 
+    def _spread(self, gy):
+        """The gradient `gy`, broadcast back over the reduced axes (to the input's shape)."""
+        x = self.inputs[0]
+        if gy.ndim > 0:  # a 0-d gy broadcasts as it is
+            gy = reshape(gy, _reduced_shape(x.shape, self.axis, True))
+        return broadcast_like(gy, x)
+
+
+class Sum(_Reduction):
     def forward(self, x):
         return _xp(x).sum(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, gy):
-        return _spread(self, gy)
+        return self._spread(gy)
 
     def taylor(self, x):
         return S.sum(x, self.axis, self.keepdims)
@@ -158,18 +162,15 @@ def _extremum_share(f):
     return hits / xp.sum(hits, axis=_axes(f.axis, x.ndim), keepdims=True)
 
 
-class Max(Function):
+class Max(_Reduction):
     """The maximum over `axis` (Min: the minimum), the gradient shared among ties."""
     reduce = "max"
-
-    def __init__(self, axis, keepdims):
-        self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
         return getattr(_xp(x), self.reduce)(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, gy):
-        return _spread(self, gy) * Constant(_extremum_share(self))
+        return self._spread(gy) * Constant(_extremum_share(self))
 
     def taylor(self, x):
         return S.reduce_select(x, _extremum_share(self), self.axis, self.keepdims,
@@ -295,12 +296,9 @@ def _reduced_last(shape, axis):
     return tuple(kept) + axes, tuple(shape[i] for i in kept) + (n,)
 
 
-class Prod(Function):
+class Prod(_Reduction):
     """The product over `axis`. Its gradient is the product of the other entries, exact
     where some are 0 (as in PyTorch), and differentiable to any order."""
-
-    def __init__(self, axis, keepdims):
-        self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
         return _xp(x).prod(x, axis=self.axis, keepdims=self.keepdims)
@@ -310,7 +308,7 @@ class Prod(Function):
         perm, flat = _reduced_last(x.shape, self.axis)
         moved = transpose(x, perm)
         others = reshape(_exclusive_products(reshape(moved, flat)), moved.shape)
-        return _spread(self, gy) * transpose(others, inverse_permutation(perm))
+        return self._spread(gy) * transpose(others, inverse_permutation(perm))
 
     def taylor(self, x):
         data_shape = tuple(x.shape[1:])
@@ -415,12 +413,9 @@ def cumsum(x: VariableLike, axis: int) -> Variable:
     return Cumsum(axis % x.ndim)(x)
 
 
-class Logsumexp(Function):
+class Logsumexp(_Reduction):
     """log(sum(exp(x))) over `axis`, shifted by the maximum: logsumexp([1000, 1000]) ==
     1000 + log(2); rows of -inf give -inf, NaN propagates. Gradient: softmax(x)."""
-
-    def __init__(self, axis, keepdims):
-        self.axis, self.keepdims = axis, keepdims
 
     def _shift(self, x):
         xp = _xp(x)
@@ -436,7 +431,7 @@ class Logsumexp(Function):
     def backward(self, gy):
         x = self.inputs[0]
         shape = _reduced_shape(x.shape, self.axis, True)
-        return _spread(self, gy) * exp(x - reshape(self.outputs[0](), shape))
+        return self._spread(gy) * exp(x - reshape(self.outputs[0](), shape))
 
     def taylor(self, x):
         shifted = S.add_constant(x, -self._shift(x[0, ...]))
@@ -477,13 +472,10 @@ def logsumexp(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Var
     return Logsumexp(_checked_axis(axis, x.shape, "logsumexp"), keepdims)(x)
 
 
-class Norm(Function):
+class Norm(_Reduction):
     """The 2-norm sqrt(sum(x^2)) over `axis`, scaled by max|x| so that neither 1e200 nor
     1e-200 over- or underflows. Gradient x / norm, and 0 where the norm is 0 (PyTorch's
     choice)."""
-
-    def __init__(self, axis, keepdims):
-        self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
         xp = _xp(x)
@@ -498,7 +490,7 @@ class Norm(Function):
         y = reshape(self.outputs[0](), shape)
         xp = x.xp
         safe = where(y.data == 0, Constant(xp.ones_like(y.data)), y)  # 0 / 1, not 0 / 0, at norm 0
-        return _spread(self, gy) * (x / safe)
+        return self._spread(gy) * (x / safe)
 
     def taylor(self, x):
         """Needs a non-zero norm at the point, as sqrt needs x > 0."""
