@@ -77,25 +77,26 @@ def _comparison(op):
     return compare
 
 
-def _bind():
-    v = Variable
-    v.__add__ = v.__radd__ = arithmetic.add
-    v.__sub__, v.__rsub__ = arithmetic.sub, arithmetic.rsub
-    v.__mul__ = v.__rmul__ = arithmetic.mul
-    v.__truediv__, v.__rtruediv__ = arithmetic.div, arithmetic.rdiv
-    v.__neg__ = arithmetic.neg
-    v.__pow__, v.__rpow__ = arithmetic.pow, arithmetic.rpow
-    v.__matmul__ = v.matmul = linalg.matmul
-    v.__rmatmul__ = lambda self, other: linalg.matmul(other, self)
-    v.__getitem__ = shapes.get_item
-    v.reshape, v.transpose = _reshape, _transpose
-    v.T = property(shapes.transpose)
-    v.sum_to = shapes.sum_to  # the engine sums broadcast gradients back with it
-    v.sum, v.max, v.min = reductions.sum, reductions.max, reductions.min
-    v.mean, v.astype, v.__abs__ = reductions.mean, elementwise.astype, elementwise.abs
-    for op in (operator.lt, operator.le, operator.gt, operator.ge):
-        setattr(v, f"__{op.__name__}__", _comparison(op))
-
-
-_bind()
+# Variable's operators and differentiable methods: name -> what is bound under it. The only
+# place for such an entry; core.py's TYPE_CHECKING stubs declare exactly these names (tested).
+METHODS = {
+    "__add__": arithmetic.add, "__radd__": arithmetic.add,
+    "__sub__": arithmetic.sub, "__rsub__": arithmetic.rsub,
+    "__mul__": arithmetic.mul, "__rmul__": arithmetic.mul,
+    "__truediv__": arithmetic.div, "__rtruediv__": arithmetic.rdiv,
+    "__neg__": arithmetic.neg,
+    "__pow__": arithmetic.pow, "__rpow__": arithmetic.rpow,
+    "__matmul__": linalg.matmul, "matmul": linalg.matmul,
+    "__rmatmul__": lambda self, other: linalg.matmul(other, self),
+    "__getitem__": shapes.get_item,
+    "reshape": _reshape, "transpose": _transpose, "T": property(shapes.transpose),
+    "sum_to": shapes.sum_to,
+    "sum": reductions.sum, "max": reductions.max, "min": reductions.min,
+    "mean": reductions.mean, "astype": elementwise.astype, "__abs__": elementwise.abs,
+    "__lt__": _comparison(operator.lt), "__le__": _comparison(operator.le),
+    "__gt__": _comparison(operator.gt), "__ge__": _comparison(operator.ge),
+}
+for _name, _method in METHODS.items():
+    setattr(Variable, _name, _method)
+del _name, _method
 __all__ = ["arithmetic", "elementwise", "linalg", "losses", "reductions", "shapes"]

@@ -11,9 +11,9 @@ from gdezero.core import Constant, Function, Ones, Operand, Variable, VariableLi
 from gdezero.ops.elementwise import log, where
 from gdezero.taylor import series as S
 
-_SCALARS = (int, float)
-
 __all__ = ["add", "sub", "mul", "div", "neg", "pow"]
+
+_SCALARS = (int, float)
 
 
 class Add(Function):
@@ -25,99 +25,6 @@ class Add(Function):
 
     def taylor(self, x0, x1):
         return S.add(x0, x1)
-
-
-class Sub(Function):
-    def forward(self, x0, x1):
-        return x0 - x1
-
-    def backward(self, gy):
-        return gy, -gy if self.needs_grad[1] else None
-
-    def taylor(self, x0, x1):
-        return S.sub(x0, x1)
-
-
-class Mul(Function):
-    def forward(self, x0, x1):
-        return x0 * x1
-
-    def backward(self, gy):
-        x0, x1 = self.inputs
-        need0, need1 = self.needs_grad
-        return gy * x1 if need0 else None, gy * x0 if need1 else None
-
-    def taylor(self, x0, x1):
-        return S.mul(x0, x1)
-
-
-class Div(Function):
-    def forward(self, x0, x1):
-        return x0 / x1
-
-    def backward(self, gy):
-        x0, x1 = self.inputs
-        gx0 = gy / x1
-        return gx0 if self.needs_grad[0] else None, -gx0 * x0 / x1 if self.needs_grad[1] else None
-
-    def taylor(self, x0, x1):
-        return S.div(x0, x1)
-
-
-class Neg(Function):
-    def forward(self, x):
-        return -x
-
-    def backward(self, gy):
-        return -gy
-
-    def taylor(self, x):
-        return -x
-
-
-def neg(x: VariableLike) -> Variable:
-    """``-x`` elementwise (unary ``-``).
-
-    Parameters
-    ----------
-    x : Variable or array
-        The operand.
-
-    Returns
-    -------
-    Variable
-        The negation, of `x`'s shape.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
-    >>> F.neg(gd.Variable(np.array([1.0, -2.0])))
-    variable([-1.  2.])
-    """
-    return Neg()(x)
-
-
-class ScaledMul(Function):  # x0 * x1 * c for one shape, c a Python scalar: the backward of x ** c
-    label = "Mul"
-
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x0, x1):
-        y = x0 * x1
-        y *= self.c  # in place: y is the fresh product, aliased by no one (one temporary less)
-        return y
-
-    def backward(self, gy):
-        x0, x1 = self.inputs
-        need0, need1 = self.needs_grad
-        return (ScaledMul(self.c)(gy, x1) if need0 else None,
-                ScaledMul(self.c)(gy, x0) if need1 else None)
-
-    def taylor(self, x0, x1):
-        return S.mul(x0, x1) * self.c
 
 
 class AddConstant(Function):  # x + c
@@ -168,6 +75,17 @@ def add(x0: VariableLike, x1: Operand) -> Variable:
     return Add()(x0, x1)
 
 
+class Sub(Function):
+    def forward(self, x0, x1):
+        return x0 - x1
+
+    def backward(self, gy):
+        return gy, -gy if self.needs_grad[1] else None
+
+    def taylor(self, x0, x1):
+        return S.sub(x0, x1)
+
+
 def sub(x0: VariableLike, x1: Operand) -> Variable:
     """``x0 - x1`` elementwise, with broadcasting (the ``-`` operator).
 
@@ -195,6 +113,42 @@ def sub(x0: VariableLike, x1: Operand) -> Variable:
     if isinstance(x1, _SCALARS):
         return AddConstant(-x1)(x0)  # x - c == x + (-c) exactly in IEEE arithmetic
     return Sub()(x0, x1)
+
+
+class RSubConstant(Function):  # c - x
+    label = "Sub"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c - x
+
+    def backward(self, gy):
+        return -gy
+
+    def taylor(self, x):
+        return S.add_constant(-x, self.c)
+
+
+def rsub(x0: VariableLike, x1: Operand) -> Variable:
+    """``x1 - x0``: the reflected ``-`` (``2.0 - x``)."""
+    if isinstance(x1, _SCALARS):
+        return RSubConstant(x1)(x0)
+    return Sub()(x1, x0)
+
+
+class Mul(Function):
+    def forward(self, x0, x1):
+        return x0 * x1
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        need0, need1 = self.needs_grad
+        return gy * x1 if need0 else None, gy * x0 if need1 else None
+
+    def taylor(self, x0, x1):
+        return S.mul(x0, x1)
 
 
 class MulConstant(Function):  # x * c
@@ -249,27 +203,17 @@ def mul(x0: VariableLike, x1: Operand) -> Variable:
     return Mul()(x0, x1)
 
 
-class RSubConstant(Function):  # c - x
-    label = "Sub"
-
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return self.c - x
+class Div(Function):
+    def forward(self, x0, x1):
+        return x0 / x1
 
     def backward(self, gy):
-        return -gy
+        x0, x1 = self.inputs
+        gx0 = gy / x1
+        return gx0 if self.needs_grad[0] else None, -gx0 * x0 / x1 if self.needs_grad[1] else None
 
-    def taylor(self, x):
-        return S.add_constant(-x, self.c)
-
-
-def rsub(x0: VariableLike, x1: Operand) -> Variable:
-    """``x1 - x0``: the reflected ``-`` (``2.0 - x``)."""
-    if isinstance(x1, _SCALARS):
-        return RSubConstant(x1)(x0)
-    return Sub()(x1, x0)
+    def taylor(self, x0, x1):
+        return S.div(x0, x1)
 
 
 class DivConstant(Function):  # x / c
@@ -330,8 +274,8 @@ class RDivConstant(Function):  # c / x
         x, = self.inputs
         return gy * (-self.c) / (x * x)
 
-    def taylor(self, x):
-        return S.reciprocal(x, self.c)
+    def taylor(self, x, linear=None):
+        return S.reciprocal(x, self.c, linear)
 
 
 def rdiv(x0: VariableLike, x1: Operand) -> Variable:
@@ -339,6 +283,62 @@ def rdiv(x0: VariableLike, x1: Operand) -> Variable:
     if isinstance(x1, _SCALARS):
         return RDivConstant(x1)(x0)
     return Div()(x1, x0)
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+    def taylor(self, x):
+        return -x
+
+
+def neg(x: VariableLike) -> Variable:
+    """``-x`` elementwise (unary ``-``).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The operand.
+
+    Returns
+    -------
+    Variable
+        The negation, of `x`'s shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> F.neg(gd.Variable(np.array([1.0, -2.0])))
+    variable([-1.  2.])
+    """
+    return Neg()(x)
+
+
+class ScaledMul(Function):  # x0 * x1 * c for one shape, c a Python scalar: the backward of x ** c
+    label = "Mul"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x0, x1):
+        y = x0 * x1
+        y *= self.c  # in place: y is the fresh product, aliased by no one (one temporary less)
+        return y
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        need0, need1 = self.needs_grad
+        return (ScaledMul(self.c)(gy, x1) if need0 else None,
+                ScaledMul(self.c)(gy, x0) if need1 else None)
+
+    def taylor(self, x0, x1):
+        return S.mul(x0, x1) * self.c
 
 
 class Pow(Function):  # x ** c, c a Python scalar
@@ -357,8 +357,8 @@ class Pow(Function):  # x ** c, c a Python scalar
             return gy
         return ScaledMul(c)(gy, x if c == 2 else x ** (c - 1))
 
-    def taylor(self, x):
-        return S.power(x, self.c, self.outputs[0]().data)
+    def taylor(self, x, linear=None):
+        return S.power(x, self.c, self.outputs[0]().data, linear=linear)
 
 
 def pow(x: VariableLike, c: float | VariableLike) -> Variable:
@@ -403,23 +403,6 @@ def pow(x: VariableLike, c: float | VariableLike) -> Variable:
     return Pow(c)(x)
 
 
-class RPow(Function):  # c ** x, c a positive Python scalar
-    label = "Pow"
-
-    def __init__(self, c):
-        self.c = c
-
-    def forward(self, x):
-        return self.c ** x
-
-    def backward(self, gy):
-        x, = self.inputs
-        return gy * rpow(x, self.c) * math.log(self.c)
-
-    def taylor(self, x):
-        return S.rpow(x, self.c, self.outputs[0]().data)
-
-
 class VariablePow(Function):
     """x ** y with an array or Variable exponent, differentiable in both: d/dx = y x^(y-1),
     d/dy = x^y log(x), taken as 0 where x == 0 (PyTorch's choice, no 0 * -inf)."""
@@ -440,6 +423,23 @@ class VariablePow(Function):
     def taylor(self, x, y):
         """exp(y log x): needs x > 0 at the point, as a real power with a varying exponent does."""
         return S.exp(S.mul(y, S.log(x)), self.outputs[0]().data)
+
+
+class RPow(Function):  # c ** x, c a positive Python scalar
+    label = "Pow"
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c ** x
+
+    def backward(self, gy):
+        x, = self.inputs
+        return gy * rpow(x, self.c) * math.log(self.c)
+
+    def taylor(self, x):
+        return S.rpow(x, self.c, self.outputs[0]().data)
 
 
 def rpow(x: VariableLike, c: float | VariableLike) -> Variable:

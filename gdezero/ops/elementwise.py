@@ -16,6 +16,34 @@ __all__ = [
 ]
 
 
+_UNARY_DOC = """
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input, of a floating dtype.
+
+    Returns
+    -------
+    Variable
+        The result, of `x`'s shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F"""
+
+
+def _unary_doc(summary, derivative, example):
+    """The numpydoc docstring of a one-input wrapper: its own summary, derivative and
+    example lines around the text they all share."""
+    def document(fn):
+        fn.__doc__ = f"{summary}\n\n    {derivative}{_UNARY_DOC}{example.rstrip()}\n    "
+        return fn
+    return document
+
+
 def _output(f):
     return f.outputs[0]()
 
@@ -27,35 +55,19 @@ class Exp(Function):
     def backward(self, gy):
         return gy * _output(self)
 
-    def taylor(self, x):
-        return S.exp(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.exp(x, _output(self).data, linear=linear)
 
 
-def exp(x: VariableLike) -> Variable:
-    """The exponential ``e ** x``, elementwise.
-
-    Its derivative is ``exp(x)`` itself, reused from the output.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The exponential ``e ** x``, elementwise.",
+            "Its derivative is ``exp(x)`` itself, reused from the output.",
+            """
     >>> x = gd.Variable(np.array([0.0, 1.0]))
     >>> y = F.exp(x)
     >>> np.allclose(y.data, [1.0, np.e]), np.allclose(gd.grad(y, x).data, y.data)
     (True, True)
-    """
+""")
+def exp(x: VariableLike) -> Variable:
     return Exp()(x)
 
 
@@ -66,35 +78,19 @@ class Log(Function):
     def backward(self, gy):
         return gy / self.inputs[0]
 
-    def taylor(self, x):
-        return S.log(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.log(x, _output(self).data, linear=linear)
 
 
-def log(x: VariableLike) -> Variable:
-    """The natural logarithm, elementwise.
-
-    Its derivative is ``1 / x``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The natural logarithm, elementwise.",
+            "Its derivative is ``1 / x``.",
+            """
     >>> x = gd.Variable(np.array([1.0, 2.0]))
     >>> y = F.log(x)
     >>> print(gd.grad(y, x))
     variable([1.  0.5])
-    """
+""")
+def log(x: VariableLike) -> Variable:
     return Log()(x)
 
 
@@ -126,36 +122,20 @@ class Sin(Function):
     def backward(self, gy):
         return gy * _partner(self, "_cos", cos, "_sin")
 
-    def taylor(self, x):
-        return S.sin(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.sin(x, _output(self).data, linear=linear)
 
 
-def sin(x: VariableLike) -> Variable:
-    """The sine, elementwise (radians).
-
-    Its derivative is ``cos(x)``; every higher order reuses the sin/cos pair already computed.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The sine, elementwise (radians).",
+            "Its derivative is ``cos(x)``; every higher order reuses the sin/cos pair already computed.",
+            """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.sin(x)
     >>> gx = gd.grad(y, x, create_graph=True)
     >>> print(y, gx, float(gd.grad(gx, x).data) == 0.0)
     variable(0.0) variable(1.0) True
-    """
+""")
+def sin(x: VariableLike) -> Variable:
     return Sin()(x)
 
 
@@ -174,35 +154,19 @@ class Cos(Function):
                 self._neg_sin = weakref.ref(d)
         return gy * d
 
-    def taylor(self, x):
-        return S.cos(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.cos(x, _output(self).data, linear=linear)
 
 
-def cos(x: VariableLike) -> Variable:
-    """The cosine, elementwise (radians).
-
-    Its derivative is ``-sin(x)``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The cosine, elementwise (radians).",
+            "Its derivative is ``-sin(x)``.",
+            """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.cos(x)
     >>> print(y, float(gd.grad(y, x).data) == 0.0)
     variable(1.0) True
-    """
+""")
+def cos(x: VariableLike) -> Variable:
     return Cos()(x)
 
 
@@ -214,35 +178,19 @@ class Tan(Function):
         y = _output(self)
         return gy * (y * y + 1)
 
-    def taylor(self, x):
-        return S.tan(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.tan(x, _output(self).data, linear=linear)
 
 
-def tan(x: VariableLike) -> Variable:
-    """The tangent, elementwise (radians).
-
-    Its derivative is ``1 + tan(x) ** 2``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The tangent, elementwise (radians).",
+            "Its derivative is ``1 + tan(x) ** 2``.",
+            """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.tan(x)
     >>> print(y, gd.grad(y, x))
     variable(0.0) variable(1.0)
-    """
+""")
+def tan(x: VariableLike) -> Variable:
     return Tan()(x)
 
 
@@ -254,35 +202,19 @@ class Tanh(Function):
         y = _output(self)
         return gy * (1 - y * y)
 
-    def taylor(self, x):
-        return S.tanh(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.tanh(x, _output(self).data, linear=linear)
 
 
-def tanh(x: VariableLike) -> Variable:
-    """The hyperbolic tangent, elementwise.
-
-    Its derivative is ``1 - tanh(x) ** 2``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The hyperbolic tangent, elementwise.",
+            "Its derivative is ``1 - tanh(x) ** 2``.",
+            """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.tanh(x)
     >>> print(y, gd.grad(y, x))
     variable(0.0) variable(1.0)
-    """
+""")
+def tanh(x: VariableLike) -> Variable:
     return Tanh()(x)
 
 
@@ -297,31 +229,15 @@ class Sqrt(Function):
         return S.sqrt(x, _output(self).data)
 
 
-def sqrt(x: VariableLike) -> Variable:
-    """The square root, elementwise.
-
-    Its derivative is ``1 / (2 sqrt(x))``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The square root, elementwise.",
+            "Its derivative is ``1 / (2 sqrt(x))``.",
+            """
     >>> x = gd.Variable(np.array([1.0, 4.0]))
     >>> y = F.sqrt(x)
     >>> print(y, gd.grad(y, x))
     variable([1. 2.]) variable([0.5  0.25])
-    """
+""")
+def sqrt(x: VariableLike) -> Variable:
     return Sqrt()(x)
 
 
@@ -336,35 +252,20 @@ class Sigmoid(Function):
         y = _output(self)
         return gy * (y * (1 - y))
 
-    def taylor(self, x):
-        return S.sigmoid(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.sigmoid(x, _output(self).data, linear=linear)
 
 
-def sigmoid(x: VariableLike) -> Variable:
-    """The logistic function ``1 / (1 + exp(-x))``, elementwise.
-
-    Its derivative is ``y (1 - y)``. It is computed as ``0.5 tanh(x / 2) + 0.5``, which never overflows.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The logistic function ``1 / (1 + exp(-x))``, elementwise.",
+            "Its derivative is ``y (1 - y)``. It is computed from ``exp(-|x|)`` only: no "
+            "overflow, and tiny values stay (4.2e-18 at -40).",
+            """
     >>> x = gd.Variable(np.array([0.0, -800.0]))
     >>> y = F.sigmoid(x)
     >>> print(y, gd.grad(y, x))
     variable([0.5 0. ]) variable([0.25 0.  ])
-    """
+""")
+def sigmoid(x: VariableLike) -> Variable:
     return Sigmoid()(x)
 
 
@@ -389,31 +290,15 @@ class ReLU(Function):
         return S.masked(x, _mask(x0 > 0, x0).data, _output(self).data)
 
 
-def relu(x: VariableLike) -> Variable:
-    """The rectifier ``max(x, 0)``, elementwise.
-
-    Its derivative is 1 where ``x > 0``, else 0.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The rectifier ``max(x, 0)``, elementwise.",
+            "Its derivative is 1 where ``x > 0``, else 0.",
+            """
     >>> x = gd.Variable(np.array([-1.0, 2.0]))
     >>> y = F.relu(x)
     >>> print(y, gd.grad(y, x))
     variable([0. 2.]) variable([0. 1.])
-    """
+""")
+def relu(x: VariableLike) -> Variable:
     return ReLU()(x)
 
 
@@ -519,35 +404,19 @@ class Log1p(Function):
     def backward(self, gy):
         return gy / (self.inputs[0] + 1)
 
-    def taylor(self, x):
-        return S.log1p(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.log1p(x, _output(self).data, linear=linear)
 
 
-def log1p(x: VariableLike) -> Variable:
-    """``log(1 + x)``, elementwise, accurate for tiny `x`.
-
-    Its derivative is ``1 / (1 + x)``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("``log(1 + x)``, elementwise, accurate for tiny `x`.",
+            "Its derivative is ``1 / (1 + x)``.",
+            """
     >>> x = gd.Variable(np.array([0.0, 1e-20]))
     >>> y = F.log1p(x)
     >>> print(y, gd.grad(y, x))
     variable([0.e+00 1.e-20]) variable([1. 1.])
-    """
+""")
+def log1p(x: VariableLike) -> Variable:
     return Log1p()(x)
 
 
@@ -560,35 +429,19 @@ class Expm1(Function):
     def backward(self, gy):
         return gy * (_output(self) + 1)  # exp(x) from the recorded output: one node per order
 
-    def taylor(self, x):
-        return S.expm1(x, _output(self).data)
+    def taylor(self, x, linear=None):
+        return S.expm1(x, _output(self).data, linear=linear)
 
 
-def expm1(x: VariableLike) -> Variable:
-    """``exp(x) - 1``, elementwise, accurate for tiny `x`.
-
-    Its derivative is ``exp(x)``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("``exp(x) - 1``, elementwise, accurate for tiny `x`.",
+            "Its derivative is ``exp(x)``.",
+            """
     >>> x = gd.Variable(np.array([0.0, 1e-20]))
     >>> y = F.expm1(x)
     >>> print(y, gd.grad(y, x))
     variable([0.e+00 1.e-20]) variable([1. 1.])
-    """
+""")
+def expm1(x: VariableLike) -> Variable:
     return Expm1()(x)
 
 
@@ -601,35 +454,19 @@ class Sinh(Function):
     def backward(self, gy):
         return gy * _partner(self, "_cosh", cosh, "_sinh")
 
-    def taylor(self, x):
-        return S.sinh_cosh(x, _output(self).data, None)[0]
+    def taylor(self, x, linear=None):
+        return S.sinh(x, _output(self).data, linear=linear)
 
 
-def sinh(x: VariableLike) -> Variable:
-    """The hyperbolic sine, elementwise.
-
-    Its derivative is ``cosh(x)``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The hyperbolic sine, elementwise.",
+            "Its derivative is ``cosh(x)``.",
+            """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.sinh(x)
     >>> print(y, gd.grad(y, x))
     variable(0.0) variable(1.0)
-    """
+""")
+def sinh(x: VariableLike) -> Variable:
     return Sinh()(x)
 
 
@@ -642,35 +479,19 @@ class Cosh(Function):
     def backward(self, gy):
         return gy * _partner(self, "_sinh", sinh, "_cosh")
 
-    def taylor(self, x):
-        return S.sinh_cosh(x, None, _output(self).data)[1]
+    def taylor(self, x, linear=None):
+        return S.cosh(x, _output(self).data, linear=linear)
 
 
-def cosh(x: VariableLike) -> Variable:
-    """The hyperbolic cosine, elementwise.
-
-    Its derivative is ``sinh(x)``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The hyperbolic cosine, elementwise.",
+            "Its derivative is ``sinh(x)``.",
+            """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.cosh(x)
     >>> print(y, gd.grad(y, x))
     variable(1.0) variable(0.0)
-    """
+""")
+def cosh(x: VariableLike) -> Variable:
     return Cosh()(x)
 
 
@@ -686,31 +507,15 @@ class Arctan(Function):
         return S.arctan(x, _output(self).data)
 
 
-def arctan(x: VariableLike) -> Variable:
-    """The inverse tangent, elementwise (radians).
-
-    Its derivative is ``1 / (1 + x ** 2)``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The inverse tangent, elementwise (radians).",
+            "Its derivative is ``1 / (1 + x ** 2)``.",
+            """
     >>> x = gd.Variable(np.array([0.0, 1.0]))
     >>> y = F.arctan(x)
     >>> np.allclose(y.data, [0.0, np.pi / 4]), gd.grad(y, x)
     (True, variable([1.  0.5]))
-    """
+""")
+def arctan(x: VariableLike) -> Variable:
     return Arctan()(x)
 
 
@@ -728,31 +533,15 @@ class Abs(Function):
         return S.masked(x, _xp(x).sign(x[0, ...]), _output(self).data)
 
 
-def abs(x: VariableLike) -> Variable:
-    """The absolute value ``|x|``, elementwise.
-
-    Its derivative is ``sign(x)``: 0 at ``x = 0``, as in PyTorch.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("The absolute value ``|x|``, elementwise.",
+            "Its derivative is ``sign(x)``: 0 at ``x = 0``, as in PyTorch.",
+            """
     >>> x = gd.Variable(np.array([-2.0, 0.0, 3.0]))
     >>> y = F.abs(x)
     >>> print(y, gd.grad(y, x))
     variable([2. 0. 3.]) variable([-1.  0.  1.])
-    """
+""")
+def abs(x: VariableLike) -> Variable:
     return Abs()(x)
 
 
@@ -845,31 +634,15 @@ class Softplus(Function):
         return S.softplus(x, y0, _xp(y0).exp(x[0, ...] - y0))  # sigmoid, as in backward
 
 
-def softplus(x: VariableLike) -> Variable:
-    """``log(1 + exp(x))``, elementwise, stable for every finite `x`.
-
-    Its derivative is ``sigmoid(x)``.
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input, of a floating dtype.
-
-    Returns
-    -------
-    Variable
-        The result, of `x`'s shape and dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
+@_unary_doc("``log(1 + exp(x))``, elementwise, stable for every finite `x`.",
+            "Its derivative is ``sigmoid(x)``.",
+            """
     >>> x = gd.Variable(np.array([0.0, -800.0, 800.0]))
     >>> y = F.softplus(x)
     >>> np.allclose(y.data, [np.log(2.0), 0.0, 800.0]), gd.grad(y, x)
     (True, variable([0.5 0.  1. ]))
-    """
+""")
+def softplus(x: VariableLike) -> Variable:
     return Softplus()(x)
 
 
@@ -884,44 +657,22 @@ def _shares(f):
             xp.astype(wins_b, f.inputs[1].dtype) + half)
 
 
-def _select_grad(f, gy):
-    share_a, share_b = _shares(f)
-    need_a, need_b = f.needs_grad
-    return gy * Constant(share_a) if need_a else None, gy * Constant(share_b) if need_b else None
-
-
-def _with_value(y0, s):
-    """Series `s` with its leading row replaced by the exact forward value `y0`."""
-    xp = _xp(s)
-    head = xp.reshape(y0, (1,) + tuple(y0.shape))
-    if s.shape[0] == 1:
-        return head
-    tail = s[1:, ...]
-    if tuple(tail.shape[1:]) != tuple(y0.shape):
-        tail = xp.broadcast_to(tail, (tail.shape[0],) + tuple(y0.shape))
-    return xp.concat([head, tail], axis=0)
-
-
-def _select_series(f, a, b):
-    """The Taylor rule of maximum / minimum: the selected input's series (half and half at
-    ties, as the gradient), under the exact forward value."""
-    share_a, share_b = _shares(f)
-    mixed = S.add(S.mul(a, S.constant(share_a)), S.mul(b, S.constant(share_b)))
-    return _with_value(_output(f).data, mixed)
-
-
 class Maximum(Function):
-    """Elementwise max(a, b), broadcasting. NaN propagates; ties split the gradient 0.5 / 0.5."""
+    """Elementwise max(a, b) (Minimum: min), broadcasting. NaN propagates; ties split the
+    gradient 0.5 / 0.5."""
     greater = True
 
     def forward(self, a, b):
-        return _xp(a).maximum(a, b)
+        xp = _xp(a)
+        return xp.maximum(a, b) if self.greater else xp.minimum(a, b)
 
     def backward(self, gy):
-        return _select_grad(self, gy)
+        share_a, share_b = _shares(self)
+        need_a, need_b = self.needs_grad
+        return gy * Constant(share_a) if need_a else None, gy * Constant(share_b) if need_b else None
 
     def taylor(self, a, b):
-        return _select_series(self, a, b)
+        return S.select(a, b, *_shares(self), _output(self).data)
 
 
 def _pair(a, b, who):
@@ -967,18 +718,8 @@ def maximum(a: Operand, b: Operand) -> Variable:
     return Maximum()(*_pair(a, b, "maximum"))
 
 
-class Minimum(Function):
-    """Elementwise min(a, b), broadcasting. NaN propagates; ties split the gradient 0.5 / 0.5."""
+class Minimum(Maximum):
     greater = False
-
-    def forward(self, a, b):
-        return _xp(a).minimum(a, b)
-
-    def backward(self, gy):
-        return _select_grad(self, gy)
-
-    def taylor(self, a, b):
-        return _select_series(self, a, b)
 
 
 def minimum(a: Operand, b: Operand) -> Variable:

@@ -27,7 +27,9 @@ class Softmax(Function):
         return gx - y * sum(gx, axis=self.axis, keepdims=True)
 
     def taylor(self, x):
-        return S.softmax(x, self.axis)
+        shift = _xp(x).max(x[0, ...], axis=self.axis, keepdims=True)  # a constant: row 0 only
+        e = S.exp(S.add_constant(x, -shift))
+        return S.div(e, S.sum(e, self.axis, keepdims=True))
 
 
 def softmax(x: VariableLike, axis: Axis = 1) -> Variable:
@@ -71,7 +73,8 @@ class LogSoftmax(Function):
         return gy - exp(y) * sum(gy, axis=self.axis, keepdims=True)
 
     def taylor(self, x):
-        return S.log_softmax(x, self.axis)
+        shifted = S.add_constant(x, -_xp(x).max(x[0, ...], axis=self.axis, keepdims=True))
+        return S.sub(shifted, S.log(S.sum(S.exp(shifted), self.axis, keepdims=True)))
 
 
 def log_softmax(x: VariableLike, axis: Axis = 1) -> Variable:

@@ -5,8 +5,8 @@ import operator
 
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
-from gdezero.ops.elementwise import _with_value, exp, where
-from gdezero.ops.shapes import broadcast_like, concatenate, reshape, transpose
+from gdezero.ops.elementwise import exp, where
+from gdezero.ops.shapes import broadcast_like, concatenate, inverse_permutation, reshape, transpose
 from gdezero.taylor import series as S
 
 __all__ = ["sum", "mean", "max", "min", "prod", "cumsum", "logsumexp", "norm"]
@@ -19,23 +19,34 @@ def _axes(axis, ndim):
     return tuple(a % ndim for a in axis)
 
 
-def _keepdims_shape(x_shape, axis):
+def _reduced_shape(x_shape, axis, keepdims):
     axes = _axes(axis, len(x_shape))
-    return tuple(1 if i in axes else n for i, n in enumerate(x_shape))
+    if keepdims:
+        return tuple(1 if i in axes else n for i, n in enumerate(x_shape))
+    return tuple(n for i, n in enumerate(x_shape) if i not in axes)
 
 
-class Sum(Function):
+class _Reduction(Function):
+    """A reduction over `axis` (None: all, or a tuple of axes in 0..ndim-1), the reduced axes
+    kept with length 1 if `keepdims`."""
+
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
 
+    def _spread(self, gy):
+        """The gradient `gy`, broadcast back over the reduced axes (to the input's shape)."""
+        x = self.inputs[0]
+        if gy.ndim > 0:  # a 0-d gy broadcasts as it is
+            gy = reshape(gy, _reduced_shape(x.shape, self.axis, True))
+        return broadcast_like(gy, x)
+
+
+class Sum(_Reduction):
     def forward(self, x):
         return _xp(x).sum(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, gy):
-        x_shape = self.inputs[0].shape
-        if not self.keepdims and gy.ndim > 0:  # a 0-d gy broadcasts as it is
-            gy = reshape(gy, _keepdims_shape(x_shape, self.axis))
-        return broadcast_like(gy, self.inputs[0])
+        return self._spread(gy)
 
     def taylor(self, x):
         return S.sum(x, self.axis, self.keepdims)
@@ -94,46 +105,76 @@ def sum(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
     return Sum(_checked_axis(axis, x.shape, "sum"), keepdims)(x)
 
 
-def _extremum_grad(f, gy):
-    """gy routed to the extrema of f's input, shared equally among ties (as in PyTorch)."""
-    x = f.inputs[0]
-    shape = _keepdims_shape(x.shape, f.axis)
-    xp = _xp(x.data)
-    y = xp.reshape(f.outputs[0]().data, shape)
-    hits = x.data == y
-    if xp.isdtype(x.dtype, "real floating"):  # a NaN extremum is its NaN element(s), as in torch
-        hits = hits | (xp.isnan(x.data) & xp.isnan(y))
-    hits = xp.astype(hits, x.dtype)
-    share = hits / xp.sum(hits, axis=_axes(f.axis, x.ndim), keepdims=True)
-    return broadcast_like(reshape(gy, shape), x) * Constant(share)
+def mean(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
+    """The mean of `x`'s elements over `axis` (all by default).
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    axis : int, tuple or list of int, optional
+        The axes to average over; all by default.
+    keepdims : bool, default False
+        Keep the averaged axes with length 1.
+
+    Returns
+    -------
+    Variable
+        The means.
+
+    Raises
+    ------
+    ValueError
+        When an axis is out of range or repeated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> import gdezero.functions as F
+    >>> x = gd.Variable(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> y = F.mean(x)
+    >>> print(y, F.mean(x, axis=0))
+    variable(2.5) variable([2. 3.])
+    >>> gd.grad(y, x)
+    variable([[0.25 0.25]
+              [0.25 0.25]])
+    """
+    x = as_variable(x)
+    axis = _checked_axis(axis, x.shape, "mean")
+    count = 1
+    for a in _axes(axis, x.ndim):
+        count *= x.shape[a]
+    return sum(x, axis, keepdims) / count
 
 
-def _extremum_series(f, x):
-    """max/min: higher coefficients of the extrema of x_0, shared among ties as the gradient is."""
+def _extremum_share(f):
+    """1 / (number of ties) at the extrema of f's input, 0 elsewhere: how the gradient and the
+    series of max / min split among ties (as in PyTorch). From the recorded data, not a
+    series' row 0 (x ** 3 by products may differ in the last bit)."""
+    x = f.inputs[0].data
     xp = _xp(x)
-    x0 = f.inputs[0].data  # not the series' row 0: x ** 3 by products may differ in the last bit
-    y0 = f.outputs[0]().data
-    y = xp.reshape(y0, _keepdims_shape(x0.shape, f.axis))
-    hits = x0 == y
-    if xp.isdtype(x.dtype, "real floating"):  # a NaN extremum is its NaN element(s), as in backward
-        hits = hits | (xp.isnan(x0) & xp.isnan(y))
+    y = xp.reshape(f.outputs[0]().data, _reduced_shape(x.shape, f.axis, True))
+    hits = x == y
+    if xp.isdtype(x.dtype, "real floating"):  # a NaN extremum is its NaN element(s), as in torch
+        hits = hits | (xp.isnan(x) & xp.isnan(y))
     hits = xp.astype(hits, x.dtype)
-    share = hits / xp.sum(hits, axis=_axes(f.axis, x0.ndim), keepdims=True)
-    return S.reduce_select(x, share, f.axis, f.keepdims, y0)
+    return hits / xp.sum(hits, axis=_axes(f.axis, x.ndim), keepdims=True)
 
 
-class Max(Function):
-    def __init__(self, axis, keepdims):
-        self.axis, self.keepdims = axis, keepdims
+class Max(_Reduction):
+    """The maximum over `axis` (Min: the minimum), the gradient shared among ties."""
+    reduce = "max"
 
     def forward(self, x):
-        return _xp(x).max(x, axis=self.axis, keepdims=self.keepdims)
+        return getattr(_xp(x), self.reduce)(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, gy):
-        return _extremum_grad(self, gy)
+        return self._spread(gy) * Constant(_extremum_share(self))
 
     def taylor(self, x):
-        return _extremum_series(self, x)
+        return S.reduce_select(x, _extremum_share(self), self.axis, self.keepdims,
+                               self.outputs[0]().data)
 
 
 def _extremum_axis(x, axis, who):
@@ -183,18 +224,8 @@ def max(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
     return Max(_extremum_axis(x, axis, "max"), keepdims)(x)
 
 
-class Min(Function):
-    def __init__(self, axis, keepdims):
-        self.axis, self.keepdims = axis, keepdims
-
-    def forward(self, x):
-        return _xp(x).min(x, axis=self.axis, keepdims=self.keepdims)
-
-    def backward(self, gy):
-        return _extremum_grad(self, gy)
-
-    def taylor(self, x):
-        return _extremum_series(self, x)
+class Min(Max):
+    reduce = "min"
 
 
 def min(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
@@ -265,19 +296,9 @@ def _reduced_last(shape, axis):
     return tuple(kept) + axes, tuple(shape[i] for i in kept) + (n,)
 
 
-def _reduced_shape(x_shape, axis, keepdims):
-    axes = _axes(axis, len(x_shape))
-    if keepdims:
-        return tuple(1 if i in axes else n for i, n in enumerate(x_shape))
-    return tuple(n for i, n in enumerate(x_shape) if i not in axes)
-
-
-class Prod(Function):
+class Prod(_Reduction):
     """The product over `axis`. Its gradient is the product of the other entries, exact
     where some are 0 (as in PyTorch), and differentiable to any order."""
-
-    def __init__(self, axis, keepdims):
-        self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
         return _xp(x).prod(x, axis=self.axis, keepdims=self.keepdims)
@@ -287,11 +308,7 @@ class Prod(Function):
         perm, flat = _reduced_last(x.shape, self.axis)
         moved = transpose(x, perm)
         others = reshape(_exclusive_products(reshape(moved, flat)), moved.shape)
-        inverse = [0] * len(perm)
-        for i, a in enumerate(perm):
-            inverse[a] = i
-        gy = reshape(gy, _reduced_shape(x.shape, self.axis, True))
-        return broadcast_like(gy, x) * transpose(others, inverse)
+        return self._spread(gy) * transpose(others, inverse_permutation(perm))
 
     def taylor(self, x):
         data_shape = tuple(x.shape[1:])
@@ -304,7 +321,7 @@ class Prod(Function):
             s = S.concat([pairs, s[..., 2 * half:]], axis=-1) if n % 2 else pairs
             n = half + n % 2
         s = S.reshape(s, _reduced_shape(data_shape, self.axis, self.keepdims))
-        return _with_value(self.outputs[0]().data, s)
+        return S.with_value(self.outputs[0]().data, s)
 
 
 def prod(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
@@ -396,12 +413,9 @@ def cumsum(x: VariableLike, axis: int) -> Variable:
     return Cumsum(axis % x.ndim)(x)
 
 
-class Logsumexp(Function):
+class Logsumexp(_Reduction):
     """log(sum(exp(x))) over `axis`, shifted by the maximum: logsumexp([1000, 1000]) ==
     1000 + log(2); rows of -inf give -inf, NaN propagates. Gradient: softmax(x)."""
-
-    def __init__(self, axis, keepdims):
-        self.axis, self.keepdims = axis, keepdims
 
     def _shift(self, x):
         xp = _xp(x)
@@ -417,12 +431,12 @@ class Logsumexp(Function):
     def backward(self, gy):
         x = self.inputs[0]
         shape = _reduced_shape(x.shape, self.axis, True)
-        return broadcast_like(reshape(gy, shape), x) * exp(x - reshape(self.outputs[0](), shape))
+        return self._spread(gy) * exp(x - reshape(self.outputs[0](), shape))
 
     def taylor(self, x):
         shifted = S.add_constant(x, -self._shift(x[0, ...]))
         s = S.log(S.sum(S.exp(shifted), self.axis, keepdims=self.keepdims))
-        return _with_value(self.outputs[0]().data, s)
+        return S.with_value(self.outputs[0]().data, s)
 
 
 def logsumexp(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
@@ -458,13 +472,10 @@ def logsumexp(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Var
     return Logsumexp(_checked_axis(axis, x.shape, "logsumexp"), keepdims)(x)
 
 
-class Norm(Function):
+class Norm(_Reduction):
     """The 2-norm sqrt(sum(x^2)) over `axis`, scaled by max|x| so that neither 1e200 nor
     1e-200 over- or underflows. Gradient x / norm, and 0 where the norm is 0 (PyTorch's
     choice)."""
-
-    def __init__(self, axis, keepdims):
-        self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
         xp = _xp(x)
@@ -479,7 +490,7 @@ class Norm(Function):
         y = reshape(self.outputs[0](), shape)
         xp = x.xp
         safe = where(y.data == 0, Constant(xp.ones_like(y.data)), y)  # 0 / 1, not 0 / 0, at norm 0
-        return broadcast_like(reshape(gy, shape), x) * (x / safe)
+        return self._spread(gy) * (x / safe)
 
     def taylor(self, x):
         """Needs a non-zero norm at the point, as sqrt needs x > 0."""
@@ -515,46 +526,3 @@ def norm(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable
     """
     x = as_variable(x)
     return Norm(_checked_axis(axis, x.shape, "norm"), keepdims)(x)
-
-
-def mean(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
-    """The mean of `x`'s elements over `axis` (all by default).
-
-    Parameters
-    ----------
-    x : Variable or array
-        The input.
-    axis : int, tuple or list of int, optional
-        The axes to average over; all by default.
-    keepdims : bool, default False
-        Keep the averaged axes with length 1.
-
-    Returns
-    -------
-    Variable
-        The means.
-
-    Raises
-    ------
-    ValueError
-        When an axis is out of range or repeated.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import gdezero as gd
-    >>> import gdezero.functions as F
-    >>> x = gd.Variable(np.array([[1.0, 2.0], [3.0, 4.0]]))
-    >>> y = F.mean(x)
-    >>> print(y, F.mean(x, axis=0))
-    variable(2.5) variable([2. 3.])
-    >>> gd.grad(y, x)
-    variable([[0.25 0.25]
-              [0.25 0.25]])
-    """
-    x = as_variable(x)
-    axis = _checked_axis(axis, x.shape, "mean")
-    count = 1
-    for a in _axes(axis, x.ndim):
-        count *= x.shape[a]
-    return sum(x, axis, keepdims) / count

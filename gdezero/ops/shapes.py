@@ -80,6 +80,14 @@ def reshape(x: VariableLike, shape: Shape) -> Variable:
     return Reshape(_reshaped(x.shape, x.size, shape))(x)
 
 
+def inverse_permutation(axes):
+    """The permutation that undoes `axes`, in one pass."""
+    inverse = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inverse[a] = i
+    return inverse
+
+
 class Transpose(Function):
     def __init__(self, axes):
         self.axes = axes  # a full permutation of the input's axes
@@ -88,10 +96,7 @@ class Transpose(Function):
         return _xp(x).permute_dims(x, self.axes)
 
     def backward(self, gy):
-        inverse = [0] * len(self.axes)  # the permutation that undoes axes, in one pass
-        for i, a in enumerate(self.axes):
-            inverse[a] = i
-        return transpose(gy, inverse)
+        return transpose(gy, inverse_permutation(self.axes))
 
     def taylor(self, x):
         return S.transpose(x, self.axes)
@@ -195,12 +200,7 @@ class SumTo(Function):
         self.shape = shape
 
     def forward(self, x):
-        lead = x.ndim - len(self.shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1)
-        xp = _xp(x)
-        y = xp.sum(x, axis=axes, keepdims=True) if axes else x
-        return xp.reshape(y, self.shape) if lead else y
+        return S.sum_to(x, self.shape, skip=0)
 
     def backward(self, gy):
         return broadcast_like(gy, self.inputs[0])

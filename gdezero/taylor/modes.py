@@ -18,7 +18,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
-from gdezero.backend import is_array
+from gdezero.backend import device_of, is_array
+from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Variable, VariableLike, as_variable, using_config
 from gdezero.functional import grad
 from gdezero.taylor import series as S
@@ -101,9 +102,9 @@ def _linear_seed(x, v, n):
 
 
 def _factorials(s, n):
-    xp = S._xp(s)
+    xp = _xp(s)
     column = xp.asarray([float(math.factorial(k)) for k in range(n + 1)], dtype=s.dtype,
-                        device=S.device_of(s))
+                        device=device_of(s))
     return xp.reshape(column, (n + 1,) + (1,) * (s.ndim - 1))
 
 
@@ -113,7 +114,7 @@ def _rows_of(s, n, scale):
     if scale and n > 1:
         s = s * _factorials(s, n)
     else:
-        s = S._xp(s).asarray(s, copy=True)  # rows never alias a recorded value
+        s = _xp(s).asarray(s, copy=True)  # rows never alias a recorded value
     return [Variable(s[k, ...]) for k in range(n + 1)]
 
 
@@ -162,7 +163,7 @@ def jvp(f: Callable[..., Any], x: Inputs, v: Inputs) -> tuple[Any, Any]:
     >>> print(dz)
     variable(3.0)
     """
-    xs, single_x = _as_tuple(x)
+    xs, _ = _as_tuple(x)
     vs, _ = _as_tuple(v)
     if len(vs) != len(xs):
         raise ValueError(f"jvp: {len(xs)} inputs but {len(vs)} tangents; give one v per x")
@@ -295,7 +296,7 @@ def derivatives(f: Callable[..., Variable], x: Inputs, n: int, v: Inputs | None 
         raise ValueError(f"derivatives: n must be an int >= 0, got {n!r}")
     if method not in _METHODS:
         raise ValueError(f"derivatives: method must be one of {_METHODS}, got {method!r}")
-    xs, single_x = _as_tuple(x)
+    xs, _ = _as_tuple(x)
     vs = (None,) * len(xs) if v is None else _as_tuple(v)[0]
     if len(vs) != len(xs):
         raise ValueError(f"derivatives: {len(xs)} inputs but {len(vs)} directions")
@@ -311,8 +312,7 @@ def derivatives(f: Callable[..., Variable], x: Inputs, n: int, v: Inputs | None 
         raise TypeError(f"derivatives: f must return one Variable, got {len(ys)} outputs")
     seeds = {xl: _linear_seed(xl, d, n) for xl, d in zip(leaves, dirs)}
     try:
-        with S.known_linear(seeds.values(), unit=v is None):
-            s, = propagate(ys, seeds)
+        s, = propagate(ys, seeds, dict.fromkeys(seeds, v is None))
     except NotImplementedError as error:
         if method == "taylor":
             raise

@@ -2,14 +2,26 @@
 series to its outputs', in generation order (see `gdezero.taylor.series` for the kernels)."""
 from __future__ import annotations
 
+import inspect
+
 from gdezero.backend import is_array
-from gdezero.core import Function
 from gdezero.taylor import series as S
 
 
 def has_rule(f):
-    rule = getattr(type(f), "taylor", None)
-    return rule is not None and rule is not getattr(Function, "taylor", None)
+    return getattr(type(f), "taylor", None) is not None
+
+
+_TAKES_LINEAR: dict[type, bool] = {}
+
+
+def _takes_linear(f):
+    """Whether f's rule has a `linear` parameter (one-input rules that run a recurrence)."""
+    cls = type(f)
+    takes = _TAKES_LINEAR.get(cls)
+    if takes is None:
+        takes = _TAKES_LINEAR[cls] = "linear" in inspect.signature(cls.taylor).parameters
+    return takes
 
 
 def _nodes(outputs, leaves):
@@ -60,9 +72,13 @@ def _check_series(f, i, out, s):
             f"series of shape (K+1, *{tuple(out.shape)}) (or (1, ...) for a constant)")
 
 
-def propagate(outputs, seeds):
+def propagate(outputs, seeds, linear=None):
     """Series of `outputs` given {leaf Variable: series}; constants for outputs that do not
-    depend on the leaves. Raises NotImplementedError naming Functions without a rule."""
+    depend on the leaves. Raises NotImplementedError naming Functions without a rule.
+
+    `linear` maps leaves whose series is linear in t to True where also x_1 = 1, else False;
+    a one-input rule taking `linear` gets that value when its input is such a leaf.
+    """
     leaves = set(seeds)
     active, dependent = _active(_nodes(outputs, leaves), leaves)
     missing = missing_rules(active)
@@ -77,7 +93,10 @@ def propagate(outputs, seeds):
     table = dict(seeds)
     for f in active:
         xs = [table[x] if x in dependent else S.constant(x.data) for x in f.inputs]
-        ys = f.taylor(*xs)
+        if linear and len(xs) == 1 and f.inputs[0] in linear and _takes_linear(f):
+            ys = f.taylor(*xs, linear=linear[f.inputs[0]])
+        else:
+            ys = f.taylor(*xs)
         outs = [ref() for ref in f.outputs]
         if len(outs) == 1:
             ys = (ys,)

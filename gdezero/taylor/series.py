@@ -11,8 +11,6 @@ ch. 13: O(K^2) work and O(K) array calls per function. The known series is rever
 so that step k is one multiply-and-sum of a forward slice against the rows found so far.
 Only Array API calls are used, on the namespace of the input.
 """
-import contextlib
-import contextvars
 import functools
 import inspect
 import math
@@ -36,6 +34,23 @@ def order(s):
 def constant(a):
     """The series of a value that does not depend on t: one row."""
     return _xp(a).reshape(a, (1,) + tuple(a.shape))
+
+
+def under(y0, rest):
+    """The series with value `y0` (row 0) and coefficients `rest` (rows 1.., broadcast to
+    y0's shape; none when `rest` has no rows)."""
+    head = constant(y0)
+    if rest.shape[0] == 0:
+        return head
+    xp = _xp(rest)
+    if tuple(rest.shape[1:]) != tuple(y0.shape):
+        rest = xp.broadcast_to(rest, (rest.shape[0],) + tuple(y0.shape))
+    return xp.concat([head, rest], axis=0)
+
+
+def with_value(y0, s):
+    """Series `s` with its value replaced by the exact forward value `y0`."""
+    return under(y0, s[1:, ...])
 
 
 def data_shape(s):
@@ -93,50 +108,15 @@ def _rows(like, K, shape=None):
     return xp.empty((K + 1,) + tuple(shape), dtype=like.dtype, device=device_of(like))
 
 
-# Series known to be linear in t (rows 2.. zero): derivatives' seeds x + v t. A recurrence
-# on one needs one product per step instead of a k-term sum, and none when v is ones (a
-# unit direction: the elementwise derivatives). Keyed by id for the duration of one
-# propagation (the table holds the arrays, so ids stay unique), set by the engine.
-_LINEAR = contextvars.ContextVar("gdezero_linear_series", default=None)
-
-
-@contextlib.contextmanager
-def known_linear(arrays, unit=False):
-    """Within this block, recurrences treat `arrays` (series) as linear in t, with
-    x_1 = 1 everywhere if `unit`."""
-    token = _LINEAR.set({id(a): (a, unit) for a in arrays})
-    try:
-        yield
-    finally:
-        _LINEAR.reset(token)
-
-
-def _linearity(x):
-    """None (not known linear), False (linear) or True (linear with x_1 = 1)."""
-    table = _LINEAR.get()
-    entry = None if table is None else table.get(id(x))
-    return None if entry is None else entry[1]
-
-
-def _is_linear(x):
-    return _linearity(x) is not None
-
-
-def _mark_linear(x, unit):
-    """Record that `x` (a piece or slice of a linear series) is linear too; returns x."""
-    table = _LINEAR.get()
-    if table is not None:
-        table[id(x)] = (x, unit)
-    return x
-
-
-def _weights(x, derivative=True):
+# A series known to be linear in t (rows 2.. zero, e.g. derivatives' seeds x + v t) comes with
+# `linear`: False, or True where also x_1 = 1 (a unit direction); None: not known linear.
+# A recurrence on it needs one product per step instead of a k-term sum, and none when unit.
+def _weights(x, derivative=True, linear=None):
     """The weights w_j = j x_j (derivative) or x_j, j = 1..K, for `_conv`: reversed once, so
     step k's weights w_k..w_1 are the forward slice [K-k:K]; for a linear x only w_1
     (None for a unit direction)."""
-    unit = _linearity(x)
-    if unit is not None:
-        return None, None if unit else x[1, ...]
+    if linear is not None:
+        return None, None if linear else x[1, ...]
     w = x[1:, ...] * _steps(x, order(x)) if derivative else x[1:, ...]
     return _xp(x).flip(w, axis=0), None
 
@@ -195,14 +175,7 @@ def sub(a, b):
 
 def add_constant(s, c):
     """s + c for a constant `c` (scalar or array broadcasting against the data): row 0 only."""
-    xp = _xp(s)
-    head = s[:1, ...] + c
-    if s.shape[0] == 1:
-        return head
-    tail = s[1:, ...]
-    if tuple(head.shape[1:]) != tuple(tail.shape[1:]):
-        tail = xp.broadcast_to(tail, (tail.shape[0],) + tuple(head.shape[1:]))
-    return xp.concat([head, tail], axis=0)
+    return under(s[0, ...] + c, s[1:, ...])
 
 
 def reshape(s, shape):
@@ -230,16 +203,17 @@ def broadcast_to(s, shape):
     return _xp(s).broadcast_to(s, (s.shape[0],) + tuple(shape))
 
 
-def sum_to(s, shape):
-    """Sum the data axes that `shape` broadcasts over, on every coefficient."""
+def sum_to(s, shape, skip=1):
+    """Sum the axes after the first `skip` down to `shape`, over those it broadcasts over:
+    the data axes of a series (skip=1) or, with skip=0, a plain array (SumTo's forward)."""
     shape = tuple(shape)
     xp = _xp(s)
-    data = data_shape(s)
+    data = tuple(s.shape[skip:])
     lead = len(data) - len(shape)
-    axes = tuple(range(1, lead + 1)) + tuple(
-        1 + lead + i for i, n in enumerate(shape) if n == 1 and data[lead + i] != 1)
+    axes = tuple(range(skip, skip + lead)) + tuple(
+        skip + lead + i for i, n in enumerate(shape) if n == 1 and data[lead + i] != 1)
     y = xp.sum(s, axis=axes, keepdims=True) if axes else s
-    return xp.reshape(y, (s.shape[0],) + shape) if lead else y
+    return xp.reshape(y, tuple(s.shape[:skip]) + shape) if lead else y
 
 
 def getitem(s, key):
@@ -326,15 +300,15 @@ def matmul(a, b):
     return c
 
 
-def div(a, b):
-    """a / b: c_k = (a_k - sum_{j>=1} b_j c_{k-j}) / b_0."""
+def div(a, b, linear=None):
+    """a / b: c_k = (a_k - sum_{j>=1} b_j c_{k-j}) / b_0 (`linear` describes b)."""
     a, b = _align(a, b)
     if b.shape[0] == 1:
         return a / b
     K = order(b)
     shape = _broadcast_shape(data_shape(a), data_shape(b))
     c = _rows(b, K, shape)
-    weights = _weights(b, derivative=False)
+    weights = _weights(b, False, linear)
     b0 = b[0, ...]
     c[0, ...] = a[0, ...] / b0
     for k in range(1, K + 1):
@@ -343,13 +317,13 @@ def div(a, b):
     return c
 
 
-def reciprocal(b, c=1.0):
+def reciprocal(b, c=1.0, linear=None):
     """c / b for a Python scalar c."""
     K = order(b)
     if K == 0:
         return c / b
     y = _rows(b, K)
-    weights = _weights(b, derivative=False)
+    weights = _weights(b, False, linear)
     b0 = b[0, ...]
     y[0, ...] = c / b0
     for k in range(1, K + 1):
@@ -364,8 +338,7 @@ def _derivative(x):
 
 def _integral(d, y0):
     """The series with value y0 whose derivative has coefficients `d`."""
-    xp = _xp(d)
-    return xp.concat([xp.reshape(y0, (1,) + tuple(y0.shape)), d / _steps(d, d.shape[0])], axis=0)
+    return under(y0, d / _steps(d, d.shape[0]))
 
 
 # ============================================================================ elementwise
@@ -373,31 +346,27 @@ def elementwise(fn):
     """Run the recurrence `fn(x, *args)` on column blocks of `BLOCK` data elements.
 
     `args` are Python scalars, None, or arrays of x's data shape (values from the forward
-    pass), sliced alongside. Results (an array or a tuple) are reassembled.
+    pass), sliced alongside. Results (an array or a tuple) are reassembled. A keyword
+    `linear` (see `_weights`) reaches `fn` where it takes one; each block of x keeps it.
     """
-    signature = inspect.signature(fn)
+    takes_linear = "linear" in inspect.signature(fn).parameters
 
     @functools.wraps(fn)
-    def blocked(x, *args, **kwargs):
-        if kwargs:  # one calling convention below: values by position
-            bound = signature.bind(x, *args, **kwargs)
-            bound.apply_defaults()
-            args = bound.args[1:]
+    def blocked(x, *args, linear=None):
+        extra = {"linear": linear} if takes_linear else {}
         shape = data_shape(x)
         size = math.prod(shape)
         if size <= 2 * BLOCK or order(x) < BLOCK_ORDER:
-            return fn(x, *args)
+            return fn(x, *args, **extra)
         xp = _xp(x)
         rows = x.shape[0]
-        linear = _linearity(x)
         flat = xp.reshape(x, (rows, size))
         flat_args = [xp.reshape(a, (size,)) if hasattr(a, "shape") else a for a in args]
         parts = []
         for i in range(0, size, BLOCK):
             j = min(i + BLOCK, size)  # in-bounds stops: the standard leaves others unspecified
             part_args = [a[i:j, ...] if hasattr(a, "shape") else a for a in flat_args]
-            piece = flat[:, i:j, ...]
-            parts.append(fn(piece if linear is None else _mark_linear(piece, linear), *part_args))
+            parts.append(fn(flat[:, i:j, ...], *part_args, **extra))
 
         def join(pieces):
             return xp.reshape(xp.concat(pieces, axis=1), (pieces[0].shape[0],) + shape)
@@ -408,48 +377,37 @@ def elementwise(fn):
 
 
 @elementwise
-def exp(x, y0=None):
+def exp(x, y0=None, linear=None):
     """y' = y x': k y_k = sum_j j x_j y_{k-j}."""
     xp = _xp(x)
     K = order(x)
     y = _rows(x, K)
     y[0, ...] = xp.exp(x[0, ...]) if y0 is None else y0
     if K:
-        rev = _weights(x)
+        rev = _weights(x, linear=linear)
         for k in range(1, K + 1):
             y[k, ...] = _conv(rev, y, k) / k
     return y
 
 
 @elementwise
-def expm1(x, y0=None):
-    xp = _xp(x)
-    e = exp(x, xp.exp(x[0, ...]))
-    value = xp.expm1(x[0, ...]) if y0 is None else y0
-    return xp.concat([xp.reshape(value, (1,) + tuple(value.shape)), e[1:, ...]], axis=0)
+def expm1(x, y0, linear=None):
+    """exp's coefficients under the value y0 = expm1(x_0)."""
+    return under(y0, exp(x, _xp(x).exp(x[0, ...]), linear=linear)[1:, ...])
 
 
 @elementwise
-def log(x, y0=None):
+def log(x, y0=None, linear=None):
     """y' = x' / x: the integral of a series division."""
-    xp = _xp(x)
-    y0 = xp.log(x[0, ...]) if y0 is None else y0
+    y0 = _xp(x).log(x[0, ...]) if y0 is None else y0
     if order(x) == 0:
         return constant(y0)
-    head = x[:-1, ...]
-    unit = _linearity(x)
-    return _integral(div(_derivative(x), head if unit is None else _mark_linear(head, unit)), y0)
+    return _integral(div(_derivative(x), x[:-1, ...], linear), y0)
 
 
-@elementwise
-def log1p(x, y0=None):
-    xp = _xp(x)
-    y0 = xp.log1p(x[0, ...]) if y0 is None else y0
-    if order(x) == 0:
-        return constant(y0)
-    head = add_constant(x[:-1, ...], 1.0)
-    unit = _linearity(x)
-    return _integral(div(_derivative(x), head if unit is None else _mark_linear(head, unit)), y0)
+def log1p(x, y0, linear=None):
+    """log of the series 1 + x, under the accurate value y0 = log1p(x_0)."""
+    return log(add_constant(x, 1.0), y0, linear=linear)
 
 
 @elementwise
@@ -475,7 +433,7 @@ def _is_integer(r):
 
 
 @elementwise
-def power(x, r, y0=None):
+def power(x, r, y0=None, linear=None):
     """x ** r for a constant Python scalar r: repeated products for integer r (exact at
     x_0 = 0 too), else the recurrence x y' = r y x' (x_0 != 0)."""
     xp = _xp(x)
@@ -485,7 +443,7 @@ def power(x, r, y0=None):
     if _is_integer(r):
         n = int(r)
         if n < 0:
-            return reciprocal(power(x, -n))
+            return reciprocal(power(x, -n, linear=linear))
         if n == 0:
             return pad(constant(xp.ones_like(x[0, ...]) if y0 is None else y0), K + 1)
         result, base = None, x
@@ -501,8 +459,8 @@ def power(x, r, y0=None):
     # k x_0 y_k = sum_{j=1..k} ((r+1) j - k) x_j y_{k-j}
     y = _rows(x, K)
     y[0, ...] = x[0, ...] ** r if y0 is None else y0
-    weighted = _scaled(_weights(x), r + 1)
-    plain = _weights(x, derivative=False)
+    weighted = _scaled(_weights(x, linear=linear), r + 1)
+    plain = _weights(x, False, linear)
     x0 = x[0, ...]
     for k in range(1, K + 1):
         y[k, ...] = (_conv(weighted, y, k) - _conv(plain, y, k) * k) / (x0 * k)
@@ -510,46 +468,38 @@ def power(x, r, y0=None):
 
 
 @elementwise
-def sin_cos(x, s0=None, c0=None):
-    """(sin x, cos x) by one paired recurrence: s' = c x', c' = -s x'."""
-    xp = _xp(x)
+def _pair(x, s0, c0, sign, linear=None):
+    """(s, c) by one paired recurrence s' = c x', c' = sign s x', from the values s0, c0:
+    sign -1 gives (sin x, cos x), +1 gives (sinh x, cosh x)."""
     K = order(x)
     s, c = _rows(x, K), _rows(x, K)
-    s[0, ...] = xp.sin(x[0, ...]) if s0 is None else s0
-    c[0, ...] = xp.cos(x[0, ...]) if c0 is None else c0
+    s[0, ...], c[0, ...] = s0, c0
     if K:
-        rev = _weights(x)
+        rev = _weights(x, linear=linear)
         for k in range(1, K + 1):
             s[k, ...] = _conv(rev, c, k) / k
-            c[k, ...] = _conv(rev, s, k) / -k
+            c[k, ...] = _conv(rev, s, k) / (sign * k)
     return s, c
 
 
-@elementwise
-def sinh_cosh(x, s0=None, c0=None):
-    """(sinh x, cosh x): s' = c x', c' = s x'."""
-    xp = _xp(x)
-    K = order(x)
-    s, c = _rows(x, K), _rows(x, K)
-    s[0, ...] = xp.sinh(x[0, ...]) if s0 is None else s0
-    c[0, ...] = xp.cosh(x[0, ...]) if c0 is None else c0
-    if K:
-        rev = _weights(x)
-        for k in range(1, K + 1):
-            s[k, ...] = _conv(rev, c, k) / k
-            c[k, ...] = _conv(rev, s, k) / k
-    return s, c
+def sin(x, y0, linear=None):
+    """sin x under the value y0 (the recurrence carries cos x beside it)."""
+    return _pair(x, y0, _xp(x).cos(x[0, ...]), -1, linear=linear)[0]
 
 
-def sin(x, y0=None):
-    return sin_cos(x, y0, None)[0]
+def cos(x, y0, linear=None):
+    return _pair(x, _xp(x).sin(x[0, ...]), y0, -1, linear=linear)[1]
 
 
-def cos(x, y0=None):
-    return sin_cos(x, None, y0)[1]
+def sinh(x, y0, linear=None):
+    return _pair(x, y0, _xp(x).cosh(x[0, ...]), 1, linear=linear)[0]
 
 
-def _riccati(x, y0, sign, affine):
+def cosh(x, y0, linear=None):
+    return _pair(x, _xp(x).sinh(x[0, ...]), y0, 1, linear=linear)[1]
+
+
+def _riccati(x, y0, sign, affine, linear):
     """y' = z x' with z = a + sign * y^2 (tanh: 1 - y^2, tan: 1 + y^2) or, with affine
     False, z = y - y^2 (sigmoid). z is built beside y, from y's symmetric square."""
     xp = _xp(x)
@@ -565,7 +515,7 @@ def _riccati(x, y0, sign, affine):
         z[0, ...] = (1 - y0) * (1 + y0) if sign < 0 else y0 * y0 + 1
     else:
         z[0, ...] = y0 * (1 - y0)
-    rev = _weights(x)
+    rev = _weights(x, linear=linear)
     for k in range(1, K + 1):
         y[k, ...] = _conv(rev, z, k) / k
         y_rev[K - k, ...] = y[k, ...]
@@ -579,19 +529,19 @@ def _riccati(x, y0, sign, affine):
 
 
 @elementwise
-def tanh(x, y0=None):
-    return _riccati(x, _xp(x).tanh(x[0, ...]) if y0 is None else y0, -1, True)
+def tanh(x, y0=None, linear=None):
+    return _riccati(x, _xp(x).tanh(x[0, ...]) if y0 is None else y0, -1, True, linear)
 
 
 @elementwise
-def tan(x, y0=None):
-    return _riccati(x, _xp(x).tan(x[0, ...]) if y0 is None else y0, +1, True)
+def tan(x, y0=None, linear=None):
+    return _riccati(x, _xp(x).tan(x[0, ...]) if y0 is None else y0, +1, True, linear)
 
 
 @elementwise
-def sigmoid(x, y0):
+def sigmoid(x, y0, linear=None):
     """y' = y (1 - y) x'; y0 (the forward value) comes from the caller's stable kernel."""
-    return _riccati(x, y0, 0, False)
+    return _riccati(x, y0, 0, False, linear)
 
 
 @elementwise
@@ -623,35 +573,17 @@ def rpow(x, c, y0=None):
 def masked(x, mask, y0):
     """A piecewise-linear function whose active piece at x_0 has slope `mask` (0/1 or any
     constant data array): value y0, higher coefficients mask * x_k."""
-    xp = _xp(x)
-    head = xp.reshape(y0, (1,) + tuple(y0.shape))
-    if order(x) == 0:
-        return head
-    return xp.concat([head, x[1:, ...] * mask], axis=0)
+    return under(y0, x[1:, ...] * mask)
+
+
+def select(a, b, share_a, share_b, y0):
+    """maximum / minimum of two series: the selected one's coefficients (split by the
+    constant shares at ties, as the gradient), under the exact value y0."""
+    return with_value(y0, add(mul(a, constant(share_a)), mul(b, constant(share_b))))
 
 
 def reduce_select(x, share, axis, keepdims, y0):
     """max/min along `axis`: higher coefficients are those of the selected entries, split
     by `share` (1/ties at each extremum, 0 elsewhere), as the gradient splits them."""
-    xp = _xp(x)
-    head = xp.reshape(y0, (1,) + tuple(y0.shape))
-    if order(x) == 0:
-        return head
-    rest = xp.sum(x[1:, ...] * share, axis=_data_axes(axis, x.ndim - 1), keepdims=keepdims)
-    return xp.concat([head, rest], axis=0)
-
-
-# ============================================================================ softmax
-def softmax(x, axis):
-    """exp(x - max x_0) / sum(...) along axis; the shift is a constant, so row 0 only."""
-    xp = _xp(x)
-    shift = xp.max(x[0, ...], axis=axis, keepdims=True)
-    e = exp(add_constant(x, -shift))
-    return div(e, sum(e, axis, keepdims=True))
-
-
-def log_softmax(x, axis):
-    xp = _xp(x)
-    shift = xp.max(x[0, ...], axis=axis, keepdims=True)
-    shifted = add_constant(x, -shift)
-    return sub(shifted, log(sum(exp(shifted), axis, keepdims=True)))
+    rest = x[1:, ...] * share
+    return under(y0, _xp(x).sum(rest, axis=_data_axes(axis, x.ndim - 1), keepdims=keepdims))
