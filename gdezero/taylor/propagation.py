@@ -3,31 +3,13 @@ series to its outputs', in generation order (see `gdezero.taylor.series` for the
 from __future__ import annotations
 
 from gdezero.backend import is_array
-from gdezero.core import Function
+from gdezero.core import Function, functions_behind
 from gdezero.taylor import series as S
 
 
 def has_rule(f):
     rule = getattr(type(f), "taylor", None)
     return rule is not None and rule is not getattr(Function, "taylor", None)
-
-
-def _nodes(outputs, leaves):
-    """The Functions behind `outputs` (stopping at `leaves`), in generation order."""
-    found, stack = set(), []
-    for y in outputs:
-        if y.creator is not None and y not in leaves:
-            stack.append(y.creator)
-    while stack:
-        f = stack.pop()
-        if f in found:
-            continue
-        found.add(f)
-        for x in f.inputs:
-            if x.creator is not None and x not in leaves and x.creator not in found:
-                stack.append(x.creator)
-    # An output's generation exceeds its creator's, so this order is topological.
-    return sorted(found, key=lambda f: f.generation)
 
 
 def _active(nodes, leaves):
@@ -64,7 +46,7 @@ def propagate(outputs, seeds):
     """Series of `outputs` given {leaf Variable: series}; constants for outputs that do not
     depend on the leaves. Raises NotImplementedError naming Functions without a rule."""
     leaves = set(seeds)
-    active, dependent = _active(_nodes(outputs, leaves), leaves)
+    active, dependent = _active(functions_behind(outputs, leaves), leaves)
     missing = missing_rules(active)
     if missing:
         raise NotImplementedError(no_rule_message(missing))
