@@ -26,6 +26,8 @@ from typing import Any, TypeAlias
 import array_api_compat
 import numpy as np
 
+from gdezero.backend import _cupy as cupy_quirks
+
 # An array of any supported backend (numpy.ndarray, cupy.ndarray, torch.Tensor, an
 # array_api_strict array, a Dask array): they share no static type, so it is Any to mypy.
 Array: TypeAlias = Any
@@ -275,7 +277,7 @@ _INSTALL_CUPY = ("install CuPy for your CUDA version, e.g. `pip install 'gdezero
                  "(cupy-cuda12x)")
 
 
-def _cupy():
+def _import_cupy():
     try:
         import cupy
     except ImportError:
@@ -340,14 +342,14 @@ def to_gpu(array, device=None):
         from gdezero.backend import _torch
         return _torch.to_gpu(array, lambda count: _check_device_index(device, count, "PyTorch"))
     if array_api_compat.is_cupy_array(array):
-        cupy = _cupy()
+        cupy = _import_cupy()
         index = _check_device_index(device, _cuda_device_count(cupy), "CuPy")
         if array.device.id == index:
             return array
         with cupy.cuda.Device(index):
             return cupy.asarray(array)
     if isinstance(array, np.ndarray):
-        cupy = _cupy()
+        cupy = _import_cupy()
         count = _cuda_device_count(cupy)
         if count == 0:
             raise RuntimeError(
@@ -380,12 +382,11 @@ def to_cpu(array):
 # ----------------------------------------------------------------------------- scatter-add
 def scatter_add(xp, out, index, values):
     """`out[index] += values` where repeated integer indices add up; returns the result."""
+    cupy_quirks.check_index_bounds(index, out.shape)  # CuPy would wrap an out-of-range index silently
+    if array_api_compat.is_cupy_array(out):
+        return cupy_quirks.scatter_add(out, index, values)
     if isinstance(out, np.ndarray):
         np.add.at(out, index, values)
-        return out
-    if array_api_compat.is_cupy_array(out):
-        import cupyx
-        cupyx.scatter_add(out, index, values)
         return out
     # Any other namespace: the flat positions the index selects, then add into them.
     size = math.prod(out.shape)
@@ -406,6 +407,7 @@ def scatter_add(xp, out, index, values):
 # ----------------------------------------------------------------------------- indexing
 def getitem(array, key):
     """`array[key]`, also on Dask, whose indexing needs help (see `_dask.getitem`)."""
+    cupy_quirks.check_index_bounds(key, array.shape)  # one IndexError for every backend; CuPy would wrap
     if not array_api_compat.is_dask_array(array):
         return array[key]
     from gdezero.backend import _dask
@@ -469,6 +471,13 @@ def persist(arrays, scalars):
         return arrays, scalars
     from gdezero.backend import _dask
     return _dask.persist(arrays, scalars)
+
+
+def host_array(array, dtype=None, copy=None):
+    """`array` as NumPy sees it through ``__array__``: the data of a CPU backend (a Dask array
+    is computed); a CuPy or CUDA array refuses with its own TypeError, as CuPy does, since a
+    silent device-to-host copy is what that refusal guards against."""
+    return np.asarray(array, dtype=dtype, copy=copy)
 
 
 def to_numpy(array, dtype=None, copy=False):
