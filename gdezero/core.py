@@ -1,9 +1,24 @@
-"""The graph engine: grad mode, Variable, Function and the backprop loop.
+"""The graph engine: grad mode, Variable, Function, the graph walk and the backprop loop.
 
 The engine does no array math of its own and never imports the op layer
-(`gdezero.ops`), which binds operators and methods onto `Variable`. It owns what every
-op would otherwise repeat: which inputs need a gradient, summing a gradient back to its
-input's shape, checking what a `backward` returns, and never handing out an alias.
+(`gdezero.ops`), which binds operators and methods onto `Variable`; it calls none of
+them, and owns the few ops it needs itself (`Add`, `SumTo` with its adjoint
+`BroadcastTo`, `Copy`). It owns what every op would otherwise repeat: which inputs need
+a gradient, summing a gradient back to its input's shape, checking what a `backward`
+returns, and never handing out an alias.
+
+Invariants held by tests elsewhere:
+
+- loaded without ``gdezero/__init__``, this module runs backward, with broadcasting and
+  create_graph, and loads no op module (tests/test_engine_standalone.py);
+- a constant (a raw array given to an op, a seed) gets no gradient and records no node;
+  an op on constants only returns a constant (tests/test_constants.py);
+- an output computed while recording is off is UNRECORDED: differentiating it raises,
+  never gives zeros (tests/test_core.py, tests/test_constants.py);
+- backprop hands out copies, never an alias of a seed, a constant or a forward
+  Variable (tests/test_engine.py, tests/test_constants.py);
+- the per-op and per-edge paths keep W1-W6 within the instruction budgets recorded in
+  benchmarks/RESULTS.md (callgrind; not a test).
 """
 from __future__ import annotations
 
@@ -17,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from gdezero import backend
 from gdezero.backend import Array, get_array_module, is_array
+from gdezero.taylor import series as S
 
 # ============================================================================ grad mode
 # Per thread and per asyncio task: no_grad() in one never changes what another records.
@@ -406,13 +422,8 @@ class Variable:
         >>> y.creator is None, h.creator is None
         (False, True)
         """
-        stack = [self.creator] if self.creator is not None else []
-        seen = set(stack)
-        while stack:  # iterative: a 100,000-op chain must not hit the recursion limit
-            for x in stack.pop().inputs:
-                if x.creator is not None and x.creator not in seen:
-                    seen.add(x.creator)
-                    stack.append(x.creator)
+        for f in functions_behind([self]):
+            for x in f.inputs:
                 x.unchain()
 
     def detach(self) -> Variable:
@@ -490,7 +501,7 @@ class Variable:
                 continue
             if var.creator is None and var.grad is not None:  # accumulate into a leaf
                 with using_config("enable_backprop", create_graph):
-                    var.grad = var.grad + g
+                    var.grad = Add()(var.grad, g)
             else:  # a fresh leaf grad, or (retain_grad) a reached non-leaf's
                 var.grad = g
 
@@ -907,6 +918,56 @@ def _record(f, ys, live, generation):
     return out
 
 
+# ============================================================================ the engine's ops
+class Add(Function):
+    """y = x0 + x1 (broadcasting): how backprop adds up the gradients reaching a Variable."""
+
+    def forward(self, x0, x1):
+        return x0 + x1
+
+    def backward(self, gy):
+        return gy, gy
+
+    def taylor(self, x0, x1):
+        return S.add(x0, x1)
+
+
+class SumTo(Function):
+    """y = x summed down to `shape`: how backprop brings a broadcast gradient back."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return S.sum_to(x, self.shape, skip=0)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        if gy.shape == x.shape:
+            return gy
+        return BroadcastTo(tuple(x.shape), backend.layout_of(x.data))(gy)
+
+    def taylor(self, x):
+        return S.sum_to(x, self.shape)
+
+
+class BroadcastTo(Function):
+    """y = x broadcast to `shape` (laid out as `layout`, see `backend.layout_of`): SumTo's adjoint."""
+
+    def __init__(self, shape, layout=None):
+        self.shape, self.layout = shape, layout
+
+    def forward(self, x):
+        return backend.broadcast_to(x, self.shape, self.layout)
+
+    def backward(self, gy):
+        shape = tuple(self.inputs[0].shape)
+        return gy if tuple(gy.shape) == shape else SumTo(shape)(gy)
+
+    def taylor(self, x):
+        return S.broadcast_to(x, self.shape)
+
+
 class Copy(Function):
     """y = x with its own array: what backprop hands out instead of an alias."""
 
@@ -920,6 +981,31 @@ class Copy(Function):
         return x
 
 
+# ============================================================================ the graph walk
+def functions_behind(outputs, stop=()):
+    """The Functions that made `outputs`, and those behind them, each once, not crossing
+    the Variables in `stop`: in topological order (a Function after every Function that
+    made one of its inputs). Iterative, so a 100,000-op chain never hits the recursion limit."""
+    found, stack = set(), []
+    for y in outputs:
+        if y.creator is not None and y not in stop:
+            stack.append(y.creator)
+    while stack:
+        f = stack.pop()
+        if f in found:
+            continue
+        found.add(f)
+        for x in f.inputs:
+            if x.creator is not None and x not in stop and x.creator not in found:
+                stack.append(x.creator)
+    # An output's generation exceeds its creator's, so this order is topological.
+    return sorted(found, key=_generation)
+
+
+def _generation(f):
+    return f.generation
+
+
 # ============================================================================ backprop
 def _checked_grad(f, x, gx):
     """gx, checked as f.backward's gradient for input x: a Variable (a raw array is
@@ -930,14 +1016,14 @@ def _checked_grad(f, x, gx):
                             f"input {f.inputs.index(x)}; return a Variable (or an array, or None)")
         gx = Constant(gx)
     gd, xd = gx.data, x.data
-    if type(gd) is not type(xd) and not backend.one_cpu_backend(gd, xd):
+    if type(gd) is not type(xd):
         i = f.inputs.index(x)
-        backend.check_operands((xd, gd), f"{type(f).__name__}.backward's gradient for input {i}")
-        on_x_backend = backend.harmonise(xd, gd)[1]  # NumPy beside Dask passes the check: wrap it
-        if on_x_backend is not gd:
+        on_x_backend = backend.on_backend_of(xd, gd, f"{type(f).__name__}.backward's gradient for input {i}")
+        if on_x_backend is not gd:  # an array the backend converts (NumPy beside Dask)
             if gx.creator is not None:
-                raise TypeError(f"{type(f).__name__}.backward returned a recorded NumPy gradient "
-                                f"for the Dask input {i}; build it from gy and the inputs")
+                raise TypeError(f"{type(f).__name__}.backward returned a recorded gradient of "
+                                f"type {type(gd).__name__} for input {i} of type "
+                                f"{type(xd).__name__}; build it from gy and the inputs")
             gx, gd = Constant(on_x_backend), on_x_backend
     if gd.shape != xd.shape:
         if not backend.broadcasts_to(xd.shape, gd.shape):
@@ -945,7 +1031,7 @@ def _checked_grad(f, x, gx):
                 f"{type(f).__name__}.backward returned a gradient of shape {tuple(gd.shape)} "
                 f"for input {f.inputs.index(x)} of shape {tuple(xd.shape)}; it must have the "
                 f"input's shape (or a shape the input broadcasts to, which is summed back)")
-        gx = gx.sum_to(xd.shape)
+        gx = SumTo(tuple(xd.shape))(gx)
     return gx
 
 
@@ -1002,6 +1088,7 @@ def backprop(outputs, seeds, create_graph=False, inputs=None, retain_grad=False)
     Functions run in reverse generation order, each once, after all its outputs' grads
     are complete. Recording is `create_graph`, in this thread / task only.
     """
+    # A heap over the reached creators, not functions_behind: that walk costs W1 +1.6 % instructions.
     push, pop = heapq.heappush, heapq.heappop
     wanted = None if inputs is None else set(inputs)
     keep = _EVERYTHING if retain_grad else (() if wanted is None else wanted)  # non-leaf grads kept
@@ -1012,7 +1099,7 @@ def backprop(outputs, seeds, create_graph=False, inputs=None, retain_grad=False)
 
     def accumulate(x, gx):  # add gx into x's grad; schedule x's creator once
         g = grads.get(x)
-        grads[x] = gx if g is None else g + gx
+        grads[x] = gx if g is None else Add()(g, gx)
         c = x.creator
         if c is not None and c not in visited:
             visited.add(c)

@@ -6,16 +6,15 @@ by the user's op. Edges run input -> function -> output. The `graphviz` package 
 and quotes the DOT text; Graphviz's `dot` program renders it, or, where `dot` is missing,
 the pip-installable `graphviz-pure` command. Nothing in the engine imports this module.
 """
+import numbers
 import os
 import pathlib
 import shutil
 import subprocess
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from gdezero.backend import device_of, to_numpy
-from gdezero.core import Constant, Ones, Variable
+from gdezero.backend import device_of, is_cpu, value_text
+from gdezero.core import Constant, Ones, Variable, functions_behind
 
 __all__ = ["get_dot_graph", "plot_dot_graph", "RenderedGraph"]
 
@@ -28,7 +27,6 @@ _INSTALL_DOT = ("install Graphviz so that `dot` is on PATH: `apt-get install gra
 _VARIABLE = {"color": "orange", "style": "filled"}
 _CONSTANT = {"color": "lightgrey", "style": "filled"}
 _FUNCTION = {"color": "lightblue", "style": "filled", "shape": "box"}
-_SCALARS = (int, float, complex, np.number)
 
 
 def _graphviz():
@@ -40,25 +38,13 @@ def _graphviz():
     return graphviz
 
 
-def _is_cpu(device):
-    text = str(device)
-    return text == "cpu" or "CPU_DEVICE" in text  # NumPy / torch, and array_api_strict
-
-
 def _shape_dtype(v):
     # `str(dtype)` is 'torch.float64' or 'array_api_strict.float64' on some backends.
     label = f"{tuple(v.shape)} {str(v.dtype).rsplit('.', 1)[-1]}"
     device = device_of(v.data)
-    if not _is_cpu(device):
+    if not is_cpu(device):
         label += f" {device}"
     return label
-
-
-def _value_text(value):
-    array = np.asarray(value)
-    if array.ndim == 0:
-        return f"{array.item():g}" if array.dtype.kind == "f" else str(array.item())
-    return np.array2string(array, precision=4, separator=", ")
 
 
 def _var_label(v, verbose):
@@ -74,7 +60,7 @@ def _constant_label(v, verbose):
     """A constant reads as its value when small; otherwise as its name (or kind) and shape."""
     parts = [] if v.name is None else [str(v.name)]
     if v.data is not None and v.size <= _SMALL:
-        parts.append(_value_text(to_numpy(v.data)))
+        parts.append(value_text(v.data))
     else:
         if not parts:
             parts.append("ones" if isinstance(v, Ones) else "constant")
@@ -103,25 +89,18 @@ def _build(output, verbose):
 
     seen = {id(output)}
     add_var(output)
-    stack = [output.creator] if output.creator is not None else []
-    if stack:
-        seen.add(id(output.creator))
-    while stack:  # iterative: a 100,000-node chain must not hit the recursion limit
-        f = stack.pop()
+    for f in functions_behind([output]):
         fid = str(id(f))
         graph.node(fid, graphviz.escape(_function_label(f)), **_FUNCTION)
         scalar = getattr(f, "c", None)  # a Python scalar the op keeps (x * 2, 1 - x): a constant input
-        if isinstance(scalar, _SCALARS) and not isinstance(scalar, bool):
-            graph.node("c" + fid, graphviz.escape(_value_text(scalar)), **_CONSTANT)
+        if isinstance(scalar, numbers.Number) and not isinstance(scalar, bool):
+            graph.node("c" + fid, graphviz.escape(value_text(scalar)), **_CONSTANT)
             graph.edge("c" + fid, fid)
         for x in f.inputs:
             if id(x) not in seen:
                 seen.add(id(x))
                 add_var(x)
             graph.edge(str(id(x)), fid)
-            if x.creator is not None and id(x.creator) not in seen:
-                seen.add(id(x.creator))
-                stack.append(x.creator)
         for ref in f.outputs:
             y = ref()
             if y is None:  # an unused output that has been freed

@@ -12,9 +12,8 @@ import math
 import numbers
 import sys
 
-import numpy as np
-
-from gdezero.backend import get_array_module, is_array, settle, singular_matrix_errors, solve, to_numpy
+from gdezero import backend
+from gdezero.backend import get_array_module, is_array, namespace_of_type, singular_matrix_errors, to_numpy
 from gdezero.core import Variable, as_array
 from gdezero.functional import grad, hessian, scalar_output
 
@@ -26,6 +25,25 @@ _NEWTON_MAX_N = 5000
 _ARMIJO_C1 = 1e-4
 _MAX_HALVINGS = 60  # shrinks a step by up to 2**-60 before the line search gives up
 _CG_MAX_ITER = 1000
+
+
+def solve(xp, matrix, rhs):
+    """`xp.linalg.solve(matrix, rhs)`, each as one block (Dask's solve needs square blocks;
+    'newton' caps n at a size that fits one block)."""
+    return xp.linalg.solve(backend.one_block(matrix), backend.one_block(rhs))
+
+
+def _as_float(value):
+    return float(namespace_of_type(value).reshape(value, ())) if is_array(value) else float(value)
+
+
+def settle(arrays, scalars=()):
+    """(arrays, floats): on Dask the arrays are persisted (kept computed, in the workers'
+    memory on a cluster) and the size-1 `scalars` computed in the same pass, so later
+    graphs start from the kept blocks instead of repeating their history. On eager
+    backends the arrays pass unchanged and the scalars become Python floats."""
+    arrays, scalars = backend.persist(tuple(arrays), tuple(scalars))
+    return tuple(arrays), tuple(_as_float(s) for s in scalars)
 
 
 @dataclasses.dataclass
@@ -174,8 +192,8 @@ def _method(method):
 def _start(x0):
     # As Variable data: checked, and detached from torch's own autograd. A list or other
     # array-like (not an array of a backend) becomes a NumPy array, as SciPy takes it.
-    if not (isinstance(x0, Variable) or is_array(x0) or isinstance(x0, (int, float, np.generic))):
-        x0 = np.asarray(x0)
+    if not (isinstance(x0, Variable) or is_array(x0) or isinstance(x0, numbers.Number)):
+        x0 = to_numpy(x0)
     x = x0.data if isinstance(x0, Variable) else Variable(as_array(x0)).data
     xp = get_array_module(x)
     x = xp.asarray(x, copy=True)  # the caller's array is never written to or aliased
@@ -276,7 +294,7 @@ def minimize(f, x0, args=(), method="newton-cg", lr=1e-3, tol=1e-8, max_iter=Non
             raise ValueError(f"method='newton' needs the Array API linalg extension "
                              f"(linalg.solve), which {xp.__name__} lacks; use method='newton-cg'")
     obj = _Objective(f, xp, args)
-    path = [np.array(to_numpy(x))] if keep_path else []
+    path = [to_numpy(x, copy=True)] if keep_path else []
     bar = _Progress(method, max_iter) if progress else None
     state = obj.graph(settle((x,))[0][0])
     nit = 0
@@ -312,13 +330,18 @@ def minimize(f, x0, args=(), method="newton-cg", lr=1e-3, tol=1e-8, max_iter=Non
                 break
         nit += 1
         if keep_path:
-            path.append(np.array(to_numpy(state[0].data)))
+            path.append(to_numpy(state[0].data, copy=True))
         if callback is not None:
             callback(state[0].data)
     if bar is not None:
         bar.close(message)
     return OptimizeResult(x=state[0].data, fun=state[2], grad_norm=gnorm, nit=nit,
                           nfev=obj.nfev, success=success, message=message, path=path)
+
+
+def _equal(a, b):
+    """NumPy's array_equal on two arrays of one backend."""
+    return a.shape == b.shape and bool(namespace_of_type(a).all(a == b))
 
 
 def scipy_functions(f):
@@ -342,8 +365,9 @@ def scipy_functions(f):
     cache = {}
 
     def at(x, create_graph=False):
-        if "x" not in cache or not np.array_equal(cache["x"], x):
-            xv = Variable(np.array(x, dtype=np.float64))
+        x = to_numpy(x, dtype="float64", copy=True)
+        if "x" not in cache or not _equal(cache["x"], x):
+            xv = Variable(x)
             cache.clear()
             cache.update(x=xv.data, xv=xv, y=scalar_output(f, xv, "scipy_functions"))
         if create_graph and "g" not in cache:
@@ -351,16 +375,16 @@ def scipy_functions(f):
         return cache
 
     def fun(x):
-        return float(np.reshape(to_numpy(at(x)["y"].data), ()))
+        return _as_float(at(x)["y"].data)
 
     def jac(x):
         c = at(x)
         g = c["g"] if "g" in c else grad(c["y"], c["xv"])
-        return np.array(to_numpy(g.data), dtype=np.float64)
+        return to_numpy(g.data, dtype="float64", copy=True)
 
     def hessp(x, p):
         c = at(x, create_graph=True)
-        v = np.asarray(p, dtype=np.float64)
-        return np.array(to_numpy(grad(c["g"], c["xv"], grad_outputs=v).data), dtype=np.float64)
+        v = to_numpy(p, dtype="float64")
+        return to_numpy(grad(c["g"], c["xv"], grad_outputs=v).data, dtype="float64", copy=True)
 
     return fun, jac, hessp

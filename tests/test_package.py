@@ -42,13 +42,6 @@ def test_import_gdezero_loads_graph_utils_optimize_only_when_asked():
     assert loaded == ["False", "False", "False", "True", "False", "False"]
 
 
-@pytest.mark.skipif(not (ROOT / "gdezero" / "ops").is_dir(),
-                    reason="the engine refactor (issue 10) moves the ops out of gdezero.functions; "
-                           "until then gdezero.functional imports it")
-def test_import_gdezero_core_alone_does_not_import_functions():
-    assert run_python("import sys, gdezero.core; print('gdezero.functions' in sys.modules)") == ["False"]
-
-
 def test_dir_lists_the_lazy_submodules_and_unknown_names_raise():
     assert {"functions", "graph", "utils", "optimize", "Variable", "grad"} <= set(dir(gd))
     with pytest.raises(AttributeError, match="has no attribute 'no_such_thing'"):

@@ -1,8 +1,23 @@
-"""The backend seam: the one module that knows array libraries by name.
+"""The backend seam: the one package that knows array libraries by name.
 
 Everything else asks `get_array_module` for an Array API namespace and calls only
 standard functions on it. Namespaces are cached per array type, so a lookup on the
-hot path is one dict access.
+hot path is one dict access. This module holds namespaces, devices and the operand
+policy; each backend's quirks live in a module of their own (`_dask`, `_torch`), loaded
+only once an array of that backend is in use.
+
+Invariants held by tests elsewhere:
+
+- no module outside this package imports an array library or names one in code
+  (tests/test_backend_seam.py);
+- NumPy operands beside Dask data become Dask, never the reverse; other mixes of
+  backends raise TypeError and of devices ValueError (tests/test_backend.py,
+  tests/test_dask.py);
+- a NumPy kernel's 0-d result (a NumPy scalar) becomes a 0-d array (OUTPUT_NORMALISERS;
+  tests/test_numpy_scalar_data.py);
+- the NumPy fast paths (SINGLE_DEVICE_TYPES, `seed_like`, `ones_like`) keep the engine
+  within the instruction budgets of benchmarks/RESULTS.md (W1-W6; counted by callgrind,
+  not by a test).
 """
 import math
 import sys
@@ -69,7 +84,8 @@ def as_variable_data(obj):
         raise TypeError(f"Variable data must have a numeric or bool dtype, got a NumPy array "
                         f"of dtype {obj.dtype}; convert it, e.g. x.astype(np.float64)")
     if getattr(obj, "requires_grad", False) and array_api_compat.is_torch_array(obj):
-        obj = obj.detach()
+        from gdezero.backend import _torch
+        obj = _torch.detached(obj)
     return obj
 
 
@@ -110,6 +126,15 @@ def check_operands(arrays, what="one operation"):
     get_array_module(*arrays, what=what)
 
 
+def on_backend_of(array, other, what):
+    """`other` (an operand or gradient beside `array`) on `array`'s backend: NumPy beside Dask
+    becomes Dask; a mix of other backends or devices raises as `check_operands` does."""
+    if one_cpu_backend(array, other):
+        return other
+    check_operands((array, other), what)
+    return harmonise(array, other)[1]
+
+
 def broadcasts_to(shape, target):
     """True when an array of `shape` broadcasts to `target` (NumPy's rule)."""
     if len(shape) > len(target):
@@ -125,18 +150,11 @@ def layout_of(array):
 
 def broadcast_to(array, shape, layout=None):
     """`xp.broadcast_to(array, shape)`; on Dask, the broadcast axes take their chunks from
-    `layout` (`layout_of` an array of `shape`). Dask alone gives a new axis one chunk of
-    its full length, so the gradient of `sum(x)` for a chunked x would be one n-element
-    block the first elementwise op materialises whole and then splits to x's chunks."""
-    xp = namespace_of_type(array)
+    `layout` (`layout_of` an array of `shape`: see `_dask.broadcast_to`)."""
     if layout is None or not array_api_compat.is_dask_array(array) or len(layout) != len(shape):
-        return xp.broadcast_to(array, shape)
-    import dask.array as da
-    lead = len(shape) - array.ndim
-    chunks = tuple(
-        layout[i] if i < lead or (array.shape[i - lead] == 1 and shape[i] != 1)
-        else array.chunks[i - lead] for i in range(len(shape)))
-    return da.broadcast_to(array, shape, chunks=chunks)
+        return namespace_of_type(array).broadcast_to(array, shape)
+    from gdezero.backend import _dask
+    return _dask.broadcast_to(array, shape, layout)
 
 
 def device_of(array):
@@ -151,8 +169,15 @@ def is_lazy(array):
 
 def lazy_like(values, like):
     """NumPy `values` as a lazy array chunked like `like` (a fresh graph of one task per chunk)."""
-    import dask.array as da
-    return da.from_array(values, chunks=like.chunks)
+    from gdezero.backend import _dask
+    return _dask.lazy_like(values, like)
+
+
+def is_cpu(device):
+    """True for the CPU device of any backend (NumPy's and torch's 'cpu', array_api_strict's
+    CPU_DEVICE)."""
+    strict_device = getattr(sys.modules.get("array_api_strict"), "Device", None)
+    return str(device) == "cpu" or (strict_device is not None and device == strict_device("CPU_DEVICE"))
 
 
 def _numpy_beside_dask(a, b):
@@ -237,9 +262,8 @@ def harmonise(*arrays):
     (one chunk each); every other array (and Python scalars, None) passes unchanged."""
     if not any(array_api_compat.is_dask_array(a) for a in arrays):
         return arrays
-    import dask.array as da
-    return tuple(da.from_array(a, chunks=a.shape) if isinstance(a, np.ndarray) else a
-                 for a in arrays)
+    from gdezero.backend import _dask
+    return _dask.harmonise(arrays)
 
 
 def namespace_of_type(array):
@@ -315,13 +339,8 @@ def _check_device_index(device, count, what):
 def to_gpu(array, device=None):
     """Move an array to a CUDA device: NumPy -> CuPy, torch 'cpu' -> 'cuda'."""
     if array_api_compat.is_torch_array(array):
-        import torch
-        if not torch.cuda.is_available():
-            raise RuntimeError(
-                "to_gpu(): this PyTorch build sees no CUDA device (torch.cuda.is_available() is "
-                "False); install a CUDA build of torch on a machine with an NVIDIA GPU")
-        index = _check_device_index(device, torch.cuda.device_count(), "PyTorch")
-        return array.to(f"cuda:{index}")
+        from gdezero.backend import _torch
+        return _torch.to_gpu(array, lambda count: _check_device_index(device, count, "PyTorch"))
     if array_api_compat.is_cupy_array(array):
         cupy = _import_cupy()
         index = _check_device_index(device, _cuda_device_count(cupy), "CuPy")
@@ -349,7 +368,8 @@ def to_cpu(array):
     if array_api_compat.is_cupy_array(array):
         return array.get()
     if array_api_compat.is_torch_array(array):
-        return array if array.device.type == "cpu" else array.cpu()
+        from gdezero.backend import _torch
+        return _torch.to_cpu(array)
     if isinstance(array, np.ndarray):
         return array
     xp = namespace_of_type(array)
@@ -374,142 +394,42 @@ def scatter_add(xp, out, index, values):
     positions = xp.reshape(getitem(xp.reshape(xp.arange(size, device=device), out.shape), index), (-1,))
     flat_values = xp.reshape(values, (-1,))
     if array_api_compat.is_torch_array(out):
-        out.reshape(-1).index_add_(0, positions, flat_values)
-        return out
+        from gdezero.backend import _torch
+        return _torch.scatter_add(out, positions, flat_values)
     if array_api_compat.is_dask_array(out):
-        return out + _dask_bincount(positions, flat_values, out)
+        from gdezero.backend import _dask
+        return _dask.scatter_add(out, positions, flat_values)
     # Standard-only fallback (e.g. array_api_strict): a one-hot matrix sums the repeats.
     one_hot = xp.astype(xp.arange(size, device=device)[:, None] == positions[None, :], out.dtype)
     return out + xp.reshape(xp.matmul(one_hot, flat_values), out.shape)
 
 
-def _dask_bincount(positions, flat_values, out):
-    """Sums of `flat_values` per flat position, shaped and typed like `out`: per-block
-    bincounts added up (O(len + size) work), never a one-hot matrix."""
-    import dask.array as da
-    flat_values = da.asarray(flat_values)
-    positions = da.asarray(positions).rechunk(flat_values.chunks)  # bincount pairs blocks
-    sums = da.bincount(positions, weights=flat_values, minlength=math.prod(out.shape))
-    return da.reshape(sums, out.shape).astype(out.dtype, copy=False)
-
-
 # ----------------------------------------------------------------------------- indexing
-def _has_array_index(items):
-    return any(not isinstance(s, (int, slice, type(None), type(Ellipsis))) for s in items)
-
-
 def getitem(array, key):
-    """`array[key]`, also on Dask: a boolean mask's unknown result length is computed at
-    once (Dask would otherwise fail much later on nan shapes), integer arrays on several
-    leading axes go through flat positions (Dask indexes one axis at a time), and step-1
-    slices come back in regular chunks of `array`'s chunk size (see `_regular_chunks`)."""
+    """`array[key]`, also on Dask, whose indexing needs help (see `_dask.getitem`)."""
     cupy_quirks.check_index_bounds(key, array.shape)  # one IndexError for every backend; CuPy would wrap
     if not array_api_compat.is_dask_array(array):
         return array[key]
-    items = key if isinstance(key, tuple) else (key,)
-    arrays = [k for k in items if is_array(k) and getattr(k, "ndim", 0) > 0 and not _is_bool(k)]
-    if len(arrays) > 1 or any(a.ndim > 1 for a in arrays):
-        return _dask_leading_arrays(array, items)
-    out = array[key]
-    if any(math.isnan(n) for n in out.shape):
-        out.compute_chunk_sizes()
-    elif _plain_slices(items, array.ndim):
-        out = _regular_chunks(out, array.chunksize)
-    return out
+    from gdezero.backend import _dask
+    return _dask.getitem(array, key if isinstance(key, tuple) else (key,))
 
 
-def _plain_slices(items, ndim):
-    """True for a key of step-1 slices and at most one `...` (each result axis is one of
-    `array`'s axes, cut)."""
-    return all(isinstance(i, slice) and i.step in (None, 1) for i in items if i is not Ellipsis) \
-        and items.count(Ellipsis) <= 1 and len(items) - items.count(Ellipsis) <= ndim
+def basic_index_grad(gy, items, in_shape):
+    """The gradient of ``x[items]`` (x of shape `in_shape`; items ints, slices, None and
+    `...`) where the backend has a cheaper way than zeros and setitem (Dask pads gy with
+    zeros); None elsewhere."""
+    if not array_api_compat.is_dask_array(gy):
+        return None
+    from gdezero.backend import _dask
+    return _dask.pad_basic(gy, items, in_shape)
 
 
-def _regular_chunks(array, chunksize):
-    """`array` rechunked to blocks of `chunksize` counted from index 0. Dask keeps a slice's
-    cut blocks: x[1:] has blocks (c - 1, c, ...) and x[:-1] (c, ..., c - 1), so
-    x[1:] - x[:-1] is split at both sets of boundaries, every op after it works on twice the
-    blocks, and the gradient of Rosenbrock-n comes back in blocks (1, c - 2, 1, ...) that an
-    optimiser's iterate inherits, finer at every step. Regular blocks line slices of one
-    array up with each other and with the array (one small concatenate per block)."""
-    return array.rechunk(tuple(max(1, c) for c in chunksize))
-
-
-def _dask_leading_arrays(array, items):
-    """array[i0, i1, ..., ik] for integer arrays on the first k axes (NumPy's semantics)."""
-    k = len(items)
-    if not all(is_array(i) and not _is_bool(i) for i in items) or k > array.ndim:
-        raise NotImplementedError(
-            f"Dask indexes with one 1-D array at a time; an index of {k} entries mixing "
-            f"several or n-D arrays with slices, None or booleans is not supported on Dask: "
-            f"index one axis at a time (x[i][:, j]) or compute() the array first")
-    import dask.array as da
-    lead = array.shape[:k]
-    flat = 0
-    for index, n in zip(items, lead):  # row-major flat position over the leading axes
-        flat = flat * n + da.asarray(index) % n
-    shape = tuple(flat.shape)
-    rows = reshape(da, array, (math.prod(lead),) + tuple(array.shape[k:]))
-    return reshape(da, rows[da.reshape(flat, (-1,))], shape + tuple(array.shape[k:]))
-
-
-def _is_bool(index):
-    return str(index.dtype) == "bool"
-
-
-def getitem_grad(xp, gy, key, in_shape):
-    """The gradient of `x[key]` w.r.t. x (shape `in_shape`) for the output gradient `gy`:
-    zeros with gy placed at `key`, repeated integer indices adding up."""
-    items = key if isinstance(key, tuple) else (key,)
-    if array_api_compat.is_dask_array(gy):
-        if not _has_array_index(items):
-            padded = _dask_pad_basic(gy, items, in_shape)
-            if padded is not None:
-                return padded
-        gx = xp.zeros(in_shape, dtype=gy.dtype, chunks=tuple(max(1, c) for c in gy.chunksize)
-                      if gy.ndim == len(in_shape) else "auto")
-    else:
-        gx = xp.zeros(in_shape, dtype=gy.dtype, device=device_of(gy))
-    if _has_array_index(items):
-        return scatter_add(xp, gx, key, gy)
-    if None in items:  # setitem takes no newaxis: drop it from the key and from gy
-        key = tuple(s for s in items if s is not None)
-        gy = xp.reshape(gy, gx[key].shape)
-    gx[key] = gy
-    return gx
-
-
-def _dask_pad_basic(gy, items, in_shape):
-    """For ints, None, `...` and step-1 slices, the gradient is gy padded with zeros: a few
-    tasks per block, where Dask's setitem costs ~0.3 s of graph building per call. None
-    for other steps (the caller falls back to setitem)."""
-    import dask.array as da
-    if items.count(Ellipsis) == 1:
-        at = items.index(Ellipsis)
-        fill = len(in_shape) - (len(items) - 1 - items.count(None))
-        items = items[:at] + (slice(None),) * fill + items[at + 1:]
-    items = items + (slice(None),) * (len(in_shape) - len(items) + items.count(None))
-    shape, pads, axis = [], [], 0
-    for item in items:  # gy's axes, with None's dropped and ints restored as length 1
-        if item is None:
-            continue
-        n = in_shape[axis]
-        if isinstance(item, slice):
-            start, stop, step = item.indices(n)
-            if step != 1:
-                return None
-            length = max(0, stop - start)
-            shape.append(length)
-            pads.append((start, n - start - length))
-        else:
-            i = item % n
-            shape.append(1)
-            pads.append((i, n - i - 1))
-        axis += 1
-    if 0 in shape:  # an empty slice: Dask cannot pad a zero-length block
-        return da.zeros(in_shape, dtype=gy.dtype)
-    padded = da.pad(da.reshape(gy, tuple(shape)), pads)  # x's shape, in regular blocks like x[key]'s:
-    return _regular_chunks(padded, gy.chunksize) if gy.ndim == len(in_shape) else padded
+def zeros_for(like, shape):
+    """Zeros of `shape` with `like`'s dtype and device (on Dask, in `like`'s chunk size)."""
+    if array_api_compat.is_dask_array(like):
+        from gdezero.backend import _dask
+        return _dask.zeros(shape, like)
+    return namespace_of_type(like).zeros(shape, dtype=like.dtype, device=device_of(like))
 
 
 def reshape(xp, array, shape):
@@ -523,37 +443,34 @@ def reshape(xp, array, shape):
         return xp.reshape(xp.reshape(array, (-1,)), shape)
 
 
+# ----------------------------------------------------------------------------- optimisers
 def singular_matrix_errors():
     """The exception types a backend's `linalg.solve` raises for a singular matrix (and
     nothing broader: a chunking or shape error must not pass for a singular matrix)."""
     errors = [np.linalg.LinAlgError]  # NumPy, array_api_strict, CuPy and Dask raise it
-    torch = sys.modules.get("torch")  # only loaded when torch arrays are in use
-    if torch is not None:
-        errors.append(torch.linalg.LinAlgError)
+    if "torch" in sys.modules:  # only loaded when torch arrays are in use
+        from gdezero.backend import _torch
+        errors.append(_torch.LinAlgError)
     return tuple(errors)
 
 
-def solve(xp, matrix, rhs):
-    """`xp.linalg.solve(matrix, rhs)`; Dask's needs square blocks, so both are rechunked
-    into one block each (minimize's 'newton' caps n at a size that fits one block)."""
-    if array_api_compat.is_dask_array(matrix):
-        matrix = matrix.rechunk(matrix.shape)
-        rhs = rhs.rechunk(rhs.shape)
-    return xp.linalg.solve(matrix, rhs)
+def one_block(array):
+    """`array` as one block where the backend splits arrays into blocks (Dask, whose
+    `linalg.solve` needs square blocks); unchanged elsewhere."""
+    if not array_api_compat.is_dask_array(array):
+        return array
+    from gdezero.backend import _dask
+    return _dask.one_block(array)
 
 
-def settle(arrays, scalars=()):
-    """(arrays, floats): on Dask the arrays are persisted (kept computed, in the workers'
-    memory on a cluster) and the size-1 `scalars` computed in the same pass, so later
-    graphs start from the kept blocks instead of repeating their history. On eager
-    backends the arrays pass unchanged and the scalars become Python floats."""
-    arrays, scalars = tuple(arrays), tuple(scalars)
-    if any(array_api_compat.is_dask_array(a) for a in arrays + scalars):
-        import dask
-        kept = dask.persist(*arrays, *scalars)
-        arrays, scalars = kept[:len(arrays)], dask.compute(*kept[len(arrays):])
-    return arrays, tuple(float(namespace_of_type(s).reshape(s, ())) if is_array(s) else float(s)
-                         for s in scalars)
+def persist(arrays, scalars):
+    """(arrays, scalars): on a lazy backend the arrays persisted (kept computed, in the
+    workers' memory on a cluster) and the scalars computed in the same pass; on eager
+    backends both unchanged."""
+    if not any(array_api_compat.is_dask_array(a) for a in arrays + scalars):
+        return arrays, scalars
+    from gdezero.backend import _dask
+    return _dask.persist(arrays, scalars)
 
 
 def host_array(array, dtype=None, copy=None):
@@ -563,10 +480,20 @@ def host_array(array, dtype=None, copy=None):
     return np.asarray(array, dtype=dtype, copy=copy)
 
 
-def to_numpy(array):
-    """A NumPy copy (or view) of an array of any backend, for comparisons and plotting."""
-    if isinstance(array, np.ndarray):
-        return array
-    if isinstance(array, (int, float, complex, bool, np.generic, list, tuple)):
-        return np.asarray(array)
-    return np.asarray(to_cpu(array))
+def to_numpy(array, dtype=None, copy=False):
+    """A NumPy view of an array of any backend (or of a scalar or list), for comparisons,
+    plotting and SciPy; a copy with `copy`, converted to `dtype` (a name such as
+    ``"float64"``) if given."""
+    if not isinstance(array, np.ndarray):
+        if not isinstance(array, (int, float, complex, bool, np.generic, list, tuple)):
+            array = to_cpu(array)
+        array = np.asarray(array)
+    return np.array(array, dtype=dtype) if copy else np.asarray(array, dtype=dtype)
+
+
+def value_text(array):
+    """A short text of a small array's values (NumPy's printing, 4 digits), for labels."""
+    array = to_numpy(array)
+    if array.ndim == 0:
+        return f"{array.item():g}" if array.dtype.kind == "f" else str(array.item())
+    return np.array2string(array, precision=4, separator=", ")

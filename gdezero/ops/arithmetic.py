@@ -7,7 +7,7 @@ import math
 
 from gdezero.backend import is_array
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Constant, Function, Ones, Operand, Variable, VariableLike, _is_recording
+from gdezero.core import Add, Constant, Function, Ones, Operand, Variable, VariableLike, _is_recording
 from gdezero.ops.elementwise import log, where
 from gdezero.taylor import series as S
 
@@ -16,15 +16,6 @@ __all__ = ["add", "sub", "mul", "div", "neg", "pow"]
 _SCALARS = (int, float)
 
 
-class Add(Function):
-    def forward(self, x0, x1):
-        return x0 + x1
-
-    def backward(self, gy):
-        return gy, gy
-
-    def taylor(self, x0, x1):
-        return S.add(x0, x1)
 
 
 class AddConstant(Function):  # x + c

@@ -534,7 +534,7 @@ class Abs(Function):
 
 
 @_unary_doc("The absolute value ``|x|``, elementwise.",
-            "Its derivative is ``sign(x)``: 0 at ``x = 0``, as in PyTorch.",
+            "Its derivative is ``sign(x)``: 0 at ``x = 0``, the usual subgradient.",
             """
     >>> x = gd.Variable(np.array([-2.0, 0.0, 3.0]))
     >>> y = F.abs(x)

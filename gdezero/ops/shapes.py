@@ -6,7 +6,7 @@ from typing import Any
 
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Function, Shape, Variable, VariableLike, as_variable
+from gdezero.core import BroadcastTo, Function, Shape, SumTo, Variable, VariableLike, as_variable
 from gdezero.taylor import series as S
 
 __all__ = [
@@ -132,18 +132,6 @@ def transpose(x: VariableLike, axes: Sequence[int] | None = None) -> Variable:
     return Transpose(axes)(x)
 
 
-class BroadcastTo(Function):
-    def __init__(self, shape, layout=None):
-        self.shape, self.layout = shape, layout  # layout: backend.layout_of an array of shape
-
-    def forward(self, x):
-        return backend.broadcast_to(x, self.shape, self.layout)
-
-    def backward(self, gy):
-        return sum_to(gy, self.inputs[0].shape)
-
-    def taylor(self, x):
-        return S.broadcast_to(x, self.shape)
 
 
 def broadcast_to(x: VariableLike, shape: Sequence[int]) -> Variable:
@@ -195,18 +183,6 @@ def broadcast_like(x: VariableLike, like: Variable) -> Variable:
     return BroadcastTo(tuple(like.shape), backend.layout_of(like.data))(x)
 
 
-class SumTo(Function):
-    def __init__(self, shape):
-        self.shape = shape
-
-    def forward(self, x):
-        return S.sum_to(x, self.shape, skip=0)
-
-    def backward(self, gy):
-        return broadcast_like(gy, self.inputs[0])
-
-    def taylor(self, x):
-        return S.sum_to(x, self.shape)
 
 
 def sum_to(x: VariableLike, shape: Sequence[int]) -> Variable:
@@ -251,6 +227,25 @@ def sum_to(x: VariableLike, shape: Sequence[int]) -> Variable:
 def _has_array_index(slices):
     items = slices if isinstance(slices, tuple) else (slices,)
     return any(not isinstance(s, (int, slice, type(None), type(Ellipsis))) for s in items)
+
+
+def getitem_grad(gy, key, in_shape):
+    """The gradient of `x[key]` w.r.t. x (shape `in_shape`) for the output gradient `gy`:
+    zeros with gy placed at `key`, repeated integer indices adding up."""
+    items = key if isinstance(key, tuple) else (key,)
+    array_index = _has_array_index(items)
+    if not array_index:
+        padded = backend.basic_index_grad(gy, items, in_shape)
+        if padded is not None:
+            return padded
+    gx = backend.zeros_for(gy, in_shape)
+    if array_index:
+        return backend.scatter_add(_xp(gy), gx, key, gy)
+    if None in items:  # setitem takes no newaxis: drop it from the key and from gy
+        key = tuple(s for s in items if s is not None)
+        gy = _xp(gy).reshape(gy, gx[key].shape)
+    gx[key] = gy
+    return gx
 
 
 class GetItem(Function):
@@ -329,7 +324,7 @@ class GetItemGrad(Function):
         self.slices, self.in_shape = slices, in_shape
 
     def forward(self, gy):
-        return backend.getitem_grad(_xp(gy), gy, self.slices, self.in_shape)
+        return getitem_grad(gy, self.slices, self.in_shape)
 
     def backward(self, ggx):
         return get_item(ggx, self.slices)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 
 from gdezero.backend import is_array
+from gdezero.core import functions_behind
 from gdezero.taylor import series as S
 
 
@@ -22,24 +23,6 @@ def _takes_linear(f):
     if takes is None:
         takes = _TAKES_LINEAR[cls] = "linear" in inspect.signature(cls.taylor).parameters
     return takes
-
-
-def _nodes(outputs, leaves):
-    """The Functions behind `outputs` (stopping at `leaves`), in generation order."""
-    found, stack = set(), []
-    for y in outputs:
-        if y.creator is not None and y not in leaves:
-            stack.append(y.creator)
-    while stack:
-        f = stack.pop()
-        if f in found:
-            continue
-        found.add(f)
-        for x in f.inputs:
-            if x.creator is not None and x not in leaves and x.creator not in found:
-                stack.append(x.creator)
-    # An output's generation exceeds its creator's, so this order is topological.
-    return sorted(found, key=lambda f: f.generation)
 
 
 def _active(nodes, leaves):
@@ -80,7 +63,7 @@ def propagate(outputs, seeds, linear=None):
     a one-input rule taking `linear` gets that value when its input is such a leaf.
     """
     leaves = set(seeds)
-    active, dependent = _active(_nodes(outputs, leaves), leaves)
+    active, dependent = _active(functions_behind(outputs, leaves), leaves)
     missing = missing_rules(active)
     if missing:
         raise NotImplementedError(no_rule_message(missing))
