@@ -64,7 +64,8 @@ def _transpose(self, *axes):  # unannotated: the body narrows `axes` by reassign
 
 def _comparison(op):
     """x < other etc. on the data: a plain boolean array of the backend (no graph), for masks
-    such as F.where(x > 0, a, b). == and != stay identity-based: Variables are dict keys."""
+    such as F.where(x > 0, a, b) or x[x != 0]; __hash__ stays identity, so Variables stay
+    dict and set keys (as torch tensors)."""
     def compare(self, other):
         if isinstance(other, Variable):
             other = other.data
@@ -92,8 +93,9 @@ def _bind():
     v.T = property(shapes.transpose)
     v.sum_to = shapes.sum_to  # the engine sums broadcast gradients back with it
     v.sum, v.max, v.min = reductions.sum, reductions.max, reductions.min
-    for op in (operator.lt, operator.le, operator.gt, operator.ge):
+    for op in (operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne):
         setattr(v, f"__{op.__name__}__", _comparison(op))
+    v.__hash__ = object.__hash__  # defining __eq__ would otherwise make Variable unhashable
 
 
 _bind()
