@@ -68,6 +68,11 @@ def as_variable_data(obj):
                         f"of dtype {obj.dtype}; convert it, e.g. x.astype(np.float64)")
     if getattr(obj, "requires_grad", False) and array_api_compat.is_torch_array(obj):
         obj = obj.detach()
+    if type(obj) is not np.ndarray and any(n is None or n != n for n in obj.shape):
+        raise ValueError(
+            f"Variable data has unknown chunk sizes (shape {tuple(obj.shape)}), as a Dask array "
+            f"made by boolean indexing such as x[x > 0] has: call compute_chunk_sizes() on it "
+            f"first (x = x.compute_chunk_sizes())")
     return obj
 
 
