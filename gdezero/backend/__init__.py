@@ -545,6 +545,20 @@ def solve(xp, matrix, rhs):
     return xp.linalg.solve(matrix, rhs)
 
 
+def eigenvalue_range(xp, matrix):
+    """(smallest eigenvalue, largest |eigenvalue|) of a symmetric matrix as floats, or None
+    where the backend has no eigvalsh; Dask's has none, so its one block is computed and
+    NumPy's is used (minimize's 'newton' caps n at a size that fits one block)."""
+    if array_api_compat.is_dask_array(matrix):
+        matrix = np.asarray(matrix.compute())
+        xp = array_api_compat.array_namespace(matrix)
+    eigvalsh = getattr(getattr(xp, "linalg", None), "eigvalsh", None)
+    if eigvalsh is None:
+        return None
+    lams = eigvalsh(matrix)
+    return settle((), (xp.min(lams), xp.max(xp.abs(lams))))[1]
+
+
 def settle(arrays, scalars=()):
     """(arrays, floats): on Dask the arrays are persisted (kept computed, in the workers'
     memory on a cluster) and the size-1 `scalars` computed in the same pass, so later
