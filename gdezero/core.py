@@ -155,7 +155,19 @@ UNRECORDED = -1
 _weakref = weakref.ref
 _object_new = object.__new__
 _SINGLE_DEVICE_TYPES = backend.SINGLE_DEVICE_TYPES
-_NORMALISE = backend.OUTPUT_NORMALISERS
+
+
+class _NotAnArray(Exception):
+    pass
+
+
+def _not_an_array(ys):
+    raise _NotAnArray
+
+
+# What a kernel returns -> what makes it an array; a Python value is a forward's mistake.
+_NORMALISE: dict[type, Any] = {**backend.OUTPUT_NORMALISERS,
+                               **dict.fromkeys((bool, int, float, complex, list, type(None)), _not_an_array)}
 
 
 # dtype kind -> the Python number Variable.item() returns for it
@@ -595,6 +607,9 @@ class Variable:
         def __le__(self, other: Operand) -> Array: ...
         def __gt__(self, other: Operand) -> Array: ...
         def __ge__(self, other: Operand) -> Array: ...
+        def __eq__(self, other: object) -> Array: ...
+        def __ne__(self, other: object) -> Array: ...
+        def __hash__(self) -> int: ...
 
 
 # What an op accepts: a Variable or a raw array of a supported backend (a constant) and,
@@ -737,6 +752,15 @@ def _not_recorded(what):
         f"gradient made with create_graph=False), so it has no graph to differentiate; "
         f"compute it with recording on, e.g. gd.grad(..., create_graph=True) or outside "
         f"no_grad()")
+
+
+def _cut_path(i):
+    return RuntimeError(
+        f"grad(): every path from the outputs to input {i} runs through a value that was not "
+        f"recorded (computed under no_grad(), a gradient made with create_graph=False, or a "
+        f"jvp/taylor/derivatives result), so its gradient would be a silent zero; compute "
+        f"that value with recording on (gd.grad(..., create_graph=True), outside no_grad(), "
+        f"or derivatives(..., method='reverse'))")
 
 
 # ============================================================================ Function
@@ -905,7 +929,13 @@ def _record(f, ys, live, generation):
         return outputs
     out = _object_new(Variable if live else Constant)
     normalise = _NORMALISE.get(type(ys))
-    out.data = ys if normalise is None else normalise(ys)
+    try:
+        out.data = ys if normalise is None else normalise(ys)
+    except _NotAnArray:
+        raise TypeError(
+            f"{type(f).__name__}.forward returned a {type(ys).__name__}; return an array of its "
+            f"inputs' backend (xp = get_array_module(x); xp.asarray(...)), or a tuple of arrays "
+            f"for several outputs") from None
     out.name = out.grad = None
     if live and _is_recording():
         out.creator = f
@@ -981,6 +1011,22 @@ class Copy(Function):
         return x
 
 
+class Cast(Function):
+    """y = x in another float dtype: how the engine gives a gradient its input's dtype."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        return backend.namespace_of_type(x).astype(x, self.dtype)
+
+    def backward(self, gy):
+        return Cast(self.inputs[0].dtype)(gy)
+
+    def taylor(self, x):
+        return backend.namespace_of_type(x).astype(x, self.dtype)
+
+
 # ============================================================================ the graph walk
 def functions_behind(outputs, stop=()):
     """The Functions that made `outputs`, and those behind them, each once, not crossing
@@ -1013,11 +1059,11 @@ def _checked_grad(f, x, gx):
     if not isinstance(gx, Variable):
         if not is_array(gx):
             raise TypeError(f"{type(f).__name__}.backward returned {type(gx).__name__} for "
-                            f"input {f.inputs.index(x)}; return a Variable (or an array, or None)")
+                            f"input {_position(f, x)}; return a Variable (or an array, or None)")
         gx = Constant(gx)
     gd, xd = gx.data, x.data
     if type(gd) is not type(xd):
-        i = f.inputs.index(x)
+        i = _position(f, x)
         on_x_backend = backend.on_backend_of(xd, gd, f"{type(f).__name__}.backward's gradient for input {i}")
         if on_x_backend is not gd:  # an array the backend converts (NumPy beside Dask)
             if gx.creator is not None:
@@ -1029,13 +1075,30 @@ def _checked_grad(f, x, gx):
         if not backend.broadcasts_to(xd.shape, gd.shape):
             raise ValueError(
                 f"{type(f).__name__}.backward returned a gradient of shape {tuple(gd.shape)} "
-                f"for input {f.inputs.index(x)} of shape {tuple(xd.shape)}; it must have the "
+                f"for input {_position(f, x)} of shape {tuple(xd.shape)}; it must have the "
                 f"input's shape (or a shape the input broadcasts to, which is summed back)")
         gx = SumTo(tuple(xd.shape))(gx)
+    if gx.data.dtype != xd.dtype:
+        xp = backend.namespace_of_type(xd)
+        if xp.isdtype(xd.dtype, "real floating"):
+            if not xp.isdtype(gx.data.dtype, "real floating"):
+                raise TypeError(
+                    f"{type(f).__name__}.backward returned a {gx.data.dtype} gradient for the "
+                    f"{xd.dtype} input {_position(f, x)}; return a floating gradient (a "
+                    f"derivative of a float is not an integer)")
+            gx = Cast(xd.dtype)(gx)  # a float32 input gets a float32 gradient, as in torch
     return gx
 
 
+def _position(f, x):
+    """x's index among f's inputs, by identity (== on Variables is elementwise)."""
+    return next(i for i, v in enumerate(f.inputs) if v is x)
+
+
 def _wrong_count(f, gxs):
+    if len(gxs) == 1 and isinstance(gxs[0], list):
+        return TypeError(f"{type(f).__name__}.backward returned a list of {len(gxs[0])} for "
+                         f"{len(f.inputs)} input(s); return a tuple, one gradient per input")
     return ValueError(f"{type(f).__name__}.backward returned {len(gxs)} gradient(s) for "
                       f"{len(f.inputs)} input(s); return one per input (None where there is none)")
 
@@ -1090,6 +1153,7 @@ def backprop(outputs, seeds, create_graph=False, inputs=None, retain_grad=False)
     """
     # A heap over the reached creators, not functions_behind: that walk costs W1 +1.6 % instructions.
     push, pop = heapq.heappush, heapq.heappop
+    inputs_wanted = inputs
     wanted = None if inputs is None else set(inputs)
     keep = _EVERYTHING if retain_grad else (() if wanted is None else wanted)  # non-leaf grads kept
     grads = {}
@@ -1129,16 +1193,25 @@ def backprop(outputs, seeds, create_graph=False, inputs=None, retain_grad=False)
                 if gx is not None and not x._constant:
                     xd = x.data  # the usual gradient: a Variable of x's array type and shape
                     if (not isinstance(gx, Variable) or type(gx.data) is not type(xd)
-                            or gx.data.shape != xd.shape):
+                            or gx.data.shape != xd.shape or gx.data.dtype != xd.dtype):
                         gx = _checked_grad(f, x, gx)
                     accumulate(x, gx)
         found = {}
+        handed_out = set()
+        cut = False  # whether a path ended at an unrecorded value (its grad stays in grads)
         for x, g in grads.items():
+            if x.generation == UNRECORDED:
+                cut = True
             if x in wanted if wanted is not None else retain_grad or x.creator is None:
-                c = g.creator  # hand out only what this pass made: never an alias
-                if c in visited if c is not None else g.generation != UNRECORDED:
+                c = g.creator  # hand out only what this pass made, each once: never an alias
+                if (c in visited if c is not None else g.generation != UNRECORDED) or id(g) in handed_out:
                     g = _copy_out(g, create_graph)
+                handed_out.add(id(g))
                 found[x] = g
+        if cut and wanted is not None:
+            for i, x in enumerate(inputs_wanted):
+                if x not in found:
+                    raise _cut_path(i)
         return found
     finally:
         _enable_backprop.reset(token)

@@ -10,7 +10,17 @@ from collections.abc import Callable, Sequence
 from typing import Any, overload
 
 from gdezero import backend
-from gdezero.core import UNRECORDED, Constant, Ones, Variable, _leaf, _not_recorded, as_variable, backprop
+from gdezero.core import (
+    UNRECORDED,
+    Constant,
+    Ones,
+    Variable,
+    _copy_out,
+    _leaf,
+    _not_recorded,
+    as_variable,
+    backprop,
+)
 from gdezero.ops.shapes import reshape, stack
 
 
@@ -103,8 +113,16 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
         raise ValueError(f"grad_outputs has {len(grad_outputs)} entries for {len(outputs)} outputs")
     seeds = [_seed(y, g) for y, g in zip(outputs, grad_outputs)]
     found = backprop(outputs, seeds, create_graph, inputs=inputs)
-    grads = tuple(found[x] if x in found else Variable(x.xp.zeros_like(x.data)) for x in inputs)
-    return grads[0] if single else grads
+    grads, seen = [], set()
+    for x in inputs:
+        g = found.get(x)
+        if g is None:
+            g = Variable(x.xp.zeros_like(x.data))
+        elif x in seen:  # an input listed twice gets a copy the second time: no alias
+            g = _copy_out(g, create_graph)
+        seen.add(x)
+        grads.append(g)
+    return grads[0] if single else tuple(grads)
 
 
 def scalar_output(f: Callable[..., Any], x: Variable, who: str) -> Variable:
@@ -204,6 +222,8 @@ def _rows(output, xs, create_graph):
     one backward pass per element of `output`, giving that row of every block at once."""
     xp = output.xp
     m = output.size
+    if output.generation == UNRECORDED:  # f ran under no_grad(): zeros would be a silent lie
+        raise _not_recorded("jacobian()")
     if m == 0 or not _depends_on(output, xs):
         return tuple(_zeros(tuple(output.shape) + tuple(x.shape), x) for x in xs)
     rows = [[] for _ in xs]

@@ -80,21 +80,25 @@ def _build(output, verbose):
     graphviz = _graphviz()
     graph = graphviz.Digraph()
 
+    def escape(text):
+        # graphviz.escape keeps backslashes and `<...>` literal, and Graphviz reads `&amp;`
+        # as an HTML entity, so `&` is written as one; the package quotes the rest.
+        return graphviz.escape(text.replace("&", "&amp;"))
+
     def add_var(v):
-        # graphviz.escape keeps backslashes and `<...>` literal; the package quotes the rest.
         if isinstance(v, Constant):
-            graph.node(str(id(v)), graphviz.escape(_constant_label(v, verbose)), **_CONSTANT)
+            graph.node(str(id(v)), escape(_constant_label(v, verbose)), **_CONSTANT)
         else:
-            graph.node(str(id(v)), graphviz.escape(_var_label(v, verbose)), **_VARIABLE)
+            graph.node(str(id(v)), escape(_var_label(v, verbose)), **_VARIABLE)
 
     seen = {id(output)}
     add_var(output)
     for f in functions_behind([output]):
         fid = str(id(f))
-        graph.node(fid, graphviz.escape(_function_label(f)), **_FUNCTION)
+        graph.node(fid, escape(_function_label(f)), **_FUNCTION)
         scalar = getattr(f, "c", None)  # a Python scalar the op keeps (x * 2, 1 - x): a constant input
         if isinstance(scalar, numbers.Number) and not isinstance(scalar, bool):
-            graph.node("c" + fid, graphviz.escape(value_text(scalar)), **_CONSTANT)
+            graph.node("c" + fid, escape(value_text(scalar)), **_CONSTANT)
             graph.edge("c" + fid, fid)
         for x in f.inputs:
             if id(x) not in seen:
@@ -234,6 +238,12 @@ def plot_dot_graph(output: Variable, verbose: bool = True, to_file: str | os.Pat
     >>> picture.name, "<svg" in picture._repr_svg_()
     ('sin.svg', True)
     """
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"plot_dot_graph: timeout must be a number of seconds, got "
+                        f"{type(timeout).__name__} {timeout!r}; pass e.g. timeout=60")
+    if not 0 < timeout < float("inf"):
+        raise ValueError(f"plot_dot_graph: timeout must be a positive finite number of seconds, "
+                         f"got {timeout!r}")
     to_file = pathlib.Path(to_file)
     fmt = to_file.suffix[1:].lower()
     if fmt not in _FORMATS:

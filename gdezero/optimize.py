@@ -13,7 +13,14 @@ import numbers
 import sys
 
 from gdezero import backend
-from gdezero.backend import get_array_module, is_array, namespace_of_type, singular_matrix_errors, to_numpy
+from gdezero.backend import (
+    eigenvalue_range,
+    get_array_module,
+    is_array,
+    namespace_of_type,
+    singular_matrix_errors,
+    to_numpy,
+)
 from gdezero.core import Variable, as_array
 from gdezero.functional import grad, hessian, scalar_output
 
@@ -111,9 +118,9 @@ def _newton_direction(xp, H, g, n):
 
 
 def _cg_steihaug(xp, hvp, g, gnorm):
-    """Truncated CG on H p = -g: stops at the forcing tolerance, or on negative
-    curvature with the last iterate (-g if that is the first direction). Each step
-    settles its vectors, so no step's graph holds the steps before it."""
+    """(p, negative): truncated CG on H p = -g, stopping at the forcing tolerance, or on
+    curvature <= 0 (negative: it was < 0) with the last iterate (-g if that is the first
+    direction). Each step settles its vectors, so no step's graph holds the steps before it."""
     tol = min(0.5, math.sqrt(gnorm)) * gnorm
     z = xp.zeros_like(g)
     r = g
@@ -123,7 +130,7 @@ def _cg_steihaug(xp, hvp, g, gnorm):
         Bd = hvp(d)
         (d, Bd), (curvature,) = settle((d, Bd), (xp.sum(d * Bd),))
         if not curvature > 0:  # `not >` also catches a NaN curvature
-            return -g if j == 0 else z
+            return (-g if j == 0 else z), curvature < 0
         alpha = rr / curvature
         r_new = r + alpha * Bd
         (z, r), (rr_new,) = settle((z + alpha * d, r_new), (xp.sum(r_new * r_new),))
@@ -131,7 +138,26 @@ def _cg_steihaug(xp, hvp, g, gnorm):
             break
         d = (rr_new / rr) * d - r
         rr = rr_new
-    return z
+    return z, False
+
+
+def _negative_curvature(method, obj, state, gnorm):
+    """Whether the method sees negative curvature at a converged point: the Hessian's
+    smallest eigenvalue (newton, where linalg.eigvalsh exists) or a CG step along -g
+    (newton-cg). A stationary point found on a symmetry line can be a saddle."""
+    xp = obj.xp
+    xv, y, _ = state
+    if method == "newton":
+        n = math.prod(xv.shape)
+        extremes = eigenvalue_range(xp, xp.reshape(hessian(obj, xv).data, (n, n)))
+        return extremes is not None and extremes[0] < -1e-10 * max(1.0, extremes[1])
+    if method == "newton-cg" and gnorm > 0:
+        g_var = grad(y, xv, create_graph=True)
+
+        def hvp(v):
+            return grad(g_var, xv, grad_outputs=v).data
+        return _cg_steihaug(xp, hvp, g_var.data, gnorm)[1]
+    return False
 
 
 def _direction(method, obj, state, lr, tol):
@@ -154,7 +180,7 @@ def _direction(method, obj, state, lr, tol):
     def hvp(v):  # reuses this iteration's gradient graph; v seeds its backward (v^T H = H v)
         return grad(g_var, xv, grad_outputs=v).data
 
-    p = _cg_steihaug(xp, hvp, g, gnorm)
+    p, _ = _cg_steihaug(xp, hvp, g, gnorm)
     return g, gnorm, p, settle((), (xp.sum(g * p),))[1][0]
 
 
@@ -187,6 +213,17 @@ def _method(method):
         raise ValueError(f"unknown method {method!r}; valid methods are "
                          + ", ".join(repr(m) for m in METHODS) + " (in any case, e.g. 'Newton-CG')")
     return name
+
+
+def _check_lr(lr):
+    """lr as a float: a finite number > 0 (gradient descent's step), else TypeError / ValueError."""
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        raise TypeError(f"lr must be a finite number > 0 (the step of method='gd'), got "
+                        f"{type(lr).__name__} {lr!r}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0 (the step of method='gd'), got {lr}; "
+                         f"e.g. lr=1e-3")
+    return float(lr)
 
 
 def _start(x0):
@@ -283,6 +320,10 @@ def minimize(f, x0, args=(), method="newton-cg", lr=1e-3, tol=1e-8, max_iter=Non
         args = (args,)
     max_iter = _check_max_iter(max_iter, method)
     tol = _check_tol(tol)
+    lr = _check_lr(lr)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be a callable taking the iterate x (or None), got "
+                        f"{type(callback).__name__} {callback!r}")
     xp, x = _start(x0)
     n = math.prod(x.shape)
     if method == "newton":
@@ -308,7 +349,14 @@ def minimize(f, x0, args=(), method="newton-cg", lr=1e-3, tol=1e-8, max_iter=Non
                                        f"(f = {fx}, gradient norm = {gnorm})")
             break
         if gnorm <= tol:
-            success, message = True, f"gradient norm {gnorm:.3g} <= tol {tol:.3g}"
+            if _negative_curvature(method, obj, state, gnorm):
+                success, message = False, (
+                    f"gradient norm {gnorm:.3g} <= tol {tol:.3g}, but {method} sees negative "
+                    f"curvature there: a saddle point or a maximum, not a minimum (as SciPy, "
+                    f"minimize stops at stationary points); start from another x0, e.g. off "
+                    f"a symmetry line of f")
+            else:
+                success, message = True, f"gradient norm {gnorm:.3g} <= tol {tol:.3g}"
             break
         if nit == max_iter:
             success, message = False, (f"max_iter = {max_iter} iterations reached (gradient "

@@ -86,6 +86,11 @@ def as_variable_data(obj):
     if getattr(obj, "requires_grad", False) and array_api_compat.is_torch_array(obj):
         from gdezero.backend import _torch
         obj = _torch.detached(obj)
+    if type(obj) is not np.ndarray and any(n is None or n != n for n in obj.shape):
+        raise ValueError(
+            f"Variable data has unknown chunk sizes (shape {tuple(obj.shape)}), as a Dask array "
+            f"made by boolean indexing such as x[x > 0] has: call compute_chunk_sizes() on it "
+            f"first (x = x.compute_chunk_sizes())")
     return obj
 
 
@@ -452,6 +457,20 @@ def singular_matrix_errors():
         from gdezero.backend import _torch
         errors.append(_torch.LinAlgError)
     return tuple(errors)
+
+
+def eigenvalue_range(xp, matrix):
+    """(smallest eigenvalue, largest |eigenvalue|) of a symmetric matrix as floats, or None
+    where the backend has no eigvalsh; Dask's has none, so its one block is computed and
+    NumPy's is used (minimize's 'newton' caps n at a size that fits one block)."""
+    if array_api_compat.is_dask_array(matrix):
+        matrix = np.asarray(matrix.compute())
+        xp = array_api_compat.array_namespace(matrix)
+    eigvalsh = getattr(getattr(xp, "linalg", None), "eigvalsh", None)
+    if eigvalsh is None:
+        return None
+    lams = eigvalsh(matrix)
+    return float(xp.min(lams)), float(xp.max(xp.abs(lams)))
 
 
 def one_block(array):

@@ -64,7 +64,8 @@ def _transpose(self, *axes):  # unannotated: the body narrows `axes` by reassign
 
 def _comparison(op):
     """x < other etc. on the data: a plain boolean array of the backend (no graph), for masks
-    such as F.where(x > 0, a, b). == and != stay identity-based: Variables are dict keys."""
+    such as F.where(x > 0, a, b) or x[x != 0]; __hash__ stays identity, so Variables stay
+    dict and set keys (as torch tensors)."""
     def compare(self, other):
         if isinstance(other, Variable):
             other = other.data
@@ -95,6 +96,8 @@ METHODS = {
     "mean": reductions.mean, "astype": elementwise.astype, "__abs__": elementwise.abs,
     "__lt__": _comparison(operator.lt), "__le__": _comparison(operator.le),
     "__gt__": _comparison(operator.gt), "__ge__": _comparison(operator.ge),
+    "__eq__": _comparison(operator.eq), "__ne__": _comparison(operator.ne),
+    "__hash__": object.__hash__,  # defining __eq__ would otherwise make Variable unhashable
 }
 for _name, _method in METHODS.items():
     setattr(Variable, _name, _method)

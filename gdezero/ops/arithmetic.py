@@ -405,15 +405,33 @@ class VariablePow(Function):
     def backward(self, gy):
         x, y = self.inputs
         need_x, need_y = self.needs_grad
-        gx = gy * y * x ** (y - 1) if need_x else None
+        if need_x:  # y x^(y-1) is 0 * 0^-1 at x = y = 0: 0 there, as PyTorch
+            undefined = (x.data == 0) & (y.data == 0)
+            exponent = where(undefined, Constant(y.xp.ones_like(y.data)), y - 1)
+            gx = gy * y * x ** exponent
+        else:
+            gx = None
         if not need_y:
             return gx, None
         safe = where(x.data == 0, Constant(x.xp.ones_like(x.data)), x)  # log(1) = 0 where x == 0
         return gx, gy * self.outputs[0]() * log(safe)
 
     def taylor(self, x, y):
-        """exp(y log x): needs x > 0 at the point, as a real power with a varying exponent does."""
-        return S.exp(S.mul(y, S.log(x)), self.outputs[0]().data)
+        """exp(y log x): needs x > 0 at the point, as a real power with a varying exponent
+        does; a constant one-element exponent is a plain power (exact at x = 0), and a
+        constant base 0 under an exponent > 0 stays 0."""
+        y0 = self.outputs[0]().data
+        xp = _xp(y0)
+        if S.order(y) == 0 and math.prod(y.shape) == 1:
+            x = xp.astype(x, y0.dtype)  # the exponent's dtype may promote x's
+            same = S.data_shape(x) == tuple(y0.shape)
+            return S.broadcast_to(S.power(x, float(xp.reshape(y, ())), y0 if same else None),
+                                  tuple(y0.shape))
+        s = S.exp(S.mul(y, S.log(x)), y0)
+        if S.order(x) == 0:
+            zero = (x[0, ...] == 0) & (y[0, ...] > 0)
+            s = S.where(zero, S.constant(xp.zeros_like(y0)), s)
+        return s
 
 
 class RPow(Function):  # c ** x, c a positive Python scalar

@@ -91,6 +91,10 @@ class Log(Function):
     variable([1.  0.5])
 """)
 def log(x: VariableLike) -> Variable:
+    if isinstance(x, Variable) and isinstance(x.creator, Sigmoid):
+        # log(sigmoid(z)) is -softplus(-z): sigmoid(-740) ~ 4e-322 has lost its digits, and
+        # 1 / sigmoid overflows in the derivative
+        return -softplus(-x.creator.inputs[0])
     return Log()(x)
 
 
@@ -241,12 +245,16 @@ def sqrt(x: VariableLike) -> Variable:
     return Sqrt()(x)
 
 
+def _sigmoid(x):
+    # exp of -|x| only: no overflow, and e / (1 + e) keeps tiny values (4.2e-18 at -40).
+    xp = _xp(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
 class Sigmoid(Function):
     def forward(self, x):
-        # exp of -|x| only: no overflow, and e / (1 + e) keeps tiny values (4.2e-18 at -40).
-        xp = _xp(x)
-        e = xp.exp(-xp.abs(x))
-        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return _sigmoid(x)
 
     def backward(self, gy):
         y = _output(self)
@@ -355,17 +363,23 @@ class Clip(Function):
     def forward(self, x):
         return _xp(x).clip(x, self.x_min, self.x_max)
 
+    def _inside(self, x):
+        """x_min <= x <= x_max, a bound of None (no bound, as NumPy) always holding."""
+        inside = _xp(x).ones_like(x, dtype=_xp(x).bool)
+        if self.x_min is not None:
+            inside = inside & (x >= self.x_min)
+        if self.x_max is not None:
+            inside = inside & (x <= self.x_max)
+        return _mask(inside, x)
+
     def backward(self, gy):
-        x = self.inputs[0].data
-        return gy * _mask((x >= self.x_min) & (x <= self.x_max), x)
+        return gy * self._inside(self.inputs[0].data)
 
     def taylor(self, x):
-        x0 = x[0, ...]
-        inside = _mask((x0 >= self.x_min) & (x0 <= self.x_max), x0).data
-        return S.masked(x, inside, _output(self).data)
+        return S.masked(x, self._inside(x[0, ...]).data, _output(self).data)
 
 
-def clip(x: VariableLike, x_min: float, x_max: float) -> Variable:
+def clip(x: VariableLike, x_min: float | None, x_max: float | None) -> Variable:
     """`x` clipped to ``[x_min, x_max]``, elementwise.
 
     The derivative is 1 inside the interval (ends included) and 0 outside.
@@ -374,8 +388,8 @@ def clip(x: VariableLike, x_min: float, x_max: float) -> Variable:
     ----------
     x : Variable or array
         The input.
-    x_min, x_max : float
-        The bounds.
+    x_min, x_max : float or None
+        The bounds; None for no bound on that side (as NumPy), not both.
 
     Returns
     -------
@@ -392,6 +406,8 @@ def clip(x: VariableLike, x_min: float, x_max: float) -> Variable:
     >>> print(y, gd.grad(y, x))
     variable([-1.   0.5  1. ]) variable([0. 1. 0.])
     """
+    if x_min is None and x_max is None:
+        raise ValueError("clip: x_min and x_max are both None; give at least one bound")
     return Clip(x_min, x_max)(x)
 
 
@@ -625,13 +641,12 @@ class Softplus(Function):
         return xp.maximum(x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))
 
     def backward(self, gy):
-        # sigmoid(x) as exp(x - softplus(x)): the exponent is <= 0, so no overflow and no
-        # 0 where the exact value is tiny; recorded, so differentiable again.
-        return gy * exp(self.inputs[0] - _output(self))
+        # sigmoid's stable kernel: no 0 where the exact value is tiny, and 1 at x = inf
+        # (exp(x - softplus(x)) would be exp(inf - inf)); recorded, so differentiable again.
+        return gy * sigmoid(self.inputs[0])
 
     def taylor(self, x):
-        y0 = _output(self).data
-        return S.softplus(x, y0, _xp(y0).exp(x[0, ...] - y0))  # sigmoid, as in backward
+        return S.softplus(x, _output(self).data, _sigmoid(x[0, ...]))
 
 
 @_unary_doc("``log(1 + exp(x))``, elementwise, stable for every finite `x`.",
@@ -648,13 +663,17 @@ def softplus(x: VariableLike) -> Variable:
 
 def _shares(f):
     """The gradient's split between the inputs of maximum (f.greater) or minimum: 1 to the
-    selected one, 0.5 / 0.5 at ties (as PyTorch), 0 to both where either is NaN."""
+    selected one, 0.5 / 0.5 at ties (as PyTorch), NaN to both where either is NaN (the
+    output is NaN there: its derivative is NaN, never a silent 0)."""
     a, b = (x.data for x in f.inputs)
     xp = _xp(a)
     wins_a, wins_b = (a > b, b > a) if f.greater else (a < b, b < a)
     half = xp.astype(a == b, f.inputs[0].dtype) * 0.5
-    return (xp.astype(wins_a, f.inputs[0].dtype) + half,
-            xp.astype(wins_b, f.inputs[1].dtype) + half)
+    share_a = xp.astype(wins_a, f.inputs[0].dtype) + half
+    share_b = xp.astype(wins_b, f.inputs[1].dtype) + half
+    undefined = xp.isnan(a) | xp.isnan(b)
+    return (xp.where(undefined, xp.full_like(share_a, xp.nan), share_a),
+            xp.where(undefined, xp.full_like(share_b, xp.nan), share_b))
 
 
 class Maximum(Function):

@@ -6,10 +6,23 @@ from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
 from gdezero.ops.arithmetic import mul, neg, pow, sub
 from gdezero.ops.elementwise import exp
-from gdezero.ops.reductions import sum
+from gdezero.ops.reductions import _checked_axis, _max_kept, empty_series, log_sum_exp_parts, sum
 from gdezero.taylor import series as S
 
 __all__ = ["softmax", "log_softmax", "mean_squared_error", "softmax_cross_entropy"]
+
+
+def _softmax_axis(x, axis, who):
+    """`axis` checked against x: the default 1 (DeZero's, for (N, C) scores) names the fix
+    for a 1-D or 0-d input instead of the backend's axis error."""
+    x = as_variable(x)
+    if x.ndim == 0:
+        raise ValueError(f"{who} needs an input with at least one axis, got a 0-d one; "
+                         f"reshape it, e.g. to (1, C) for one row of scores")
+    if axis == 1 and x.ndim == 1:
+        raise ValueError(f"{who}: the default axis=1 is for scores of shape (N, C); this input "
+                         f"has shape {tuple(x.shape)}: pass axis=0 (or -1)")
+    return _checked_axis(axis, x.shape, who)
 
 
 class Softmax(Function):
@@ -18,7 +31,7 @@ class Softmax(Function):
 
     def forward(self, x):
         xp = _xp(x)
-        y = xp.exp(x - xp.max(x, axis=self.axis, keepdims=True))
+        y = xp.exp(x - _max_kept(x, self.axis, 0))
         return y / xp.sum(y, axis=self.axis, keepdims=True)
 
     def backward(self, gy):
@@ -27,6 +40,9 @@ class Softmax(Function):
         return gx - y * sum(gx, axis=self.axis, keepdims=True)
 
     def taylor(self, x):
+        empty = empty_series(x, self.outputs[0]().data)
+        if empty is not None:
+            return empty
         shift = _xp(x).max(x[0, ...], axis=self.axis, keepdims=True)  # a constant: row 0 only
         e = S.exp(S.add_constant(x, -shift))
         return S.div(e, S.sum(e, self.axis, keepdims=True))
@@ -56,7 +72,7 @@ def softmax(x: VariableLike, axis: Axis = 1) -> Variable:
     variable([[0.5 0.5]
               [0.5 0.5]])
     """
-    return Softmax(axis)(x)
+    return Softmax(_softmax_axis(x, axis, "softmax"))(x)
 
 
 class LogSoftmax(Function):
@@ -64,15 +80,17 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        xp = _xp(x)
-        shifted = x - xp.max(x, axis=self.axis, keepdims=True)
-        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=self.axis, keepdims=True))
+        m, r = log_sum_exp_parts(x, self.axis)
+        return (x - m) - r
 
     def backward(self, gy):
         y = self.outputs[0]()
         return gy - exp(y) * sum(gy, axis=self.axis, keepdims=True)
 
     def taylor(self, x):
+        empty = empty_series(x, self.outputs[0]().data)
+        if empty is not None:
+            return empty
         shifted = S.add_constant(x, -_xp(x).max(x[0, ...], axis=self.axis, keepdims=True))
         return S.sub(shifted, S.log(S.sum(S.exp(shifted), self.axis, keepdims=True)))
 
@@ -101,7 +119,7 @@ def log_softmax(x: VariableLike, axis: Axis = 1) -> Variable:
     >>> np.allclose(y.data, np.log(0.5))
     True
     """
-    return LogSoftmax(axis)(x)
+    return LogSoftmax(_softmax_axis(x, axis, "log_softmax"))(x)
 
 
 def mean_squared_error(x0: VariableLike, x1: VariableLike) -> Variable:
@@ -132,9 +150,17 @@ def mean_squared_error(x0: VariableLike, x1: VariableLike) -> Variable:
     >>> print(loss, gd.grad(loss, x))
     variable(2.5) variable([1. 2.])
     """
+    for name, x in (("x0", x0), ("x1", x1)):
+        if not isinstance(x, Variable) and not backend.is_array(x):
+            raise TypeError(f"mean_squared_error: {name} must be a Variable or an array, got "
+                            f"{type(x).__name__}; convert it first, e.g. xp.asarray(...)")
     if tuple(x0.shape) != tuple(x1.shape):  # broadcasting (3,) against (3, 1) is a silent 3x3 loss
         raise ValueError(f"mean_squared_error needs two arrays of one shape, got {tuple(x0.shape)} "
                          f"and {tuple(x1.shape)}; reshape one of them")
+    if len(x0.shape) == 0:
+        raise ValueError("mean_squared_error needs inputs with at least one dimension (it "
+                         "divides by len(x0), the batch size), got two 0-d values; reshape "
+                         "them to (1,)")
     diff = sub(x0, x1)
     return sum(pow(diff, 2)) / len(diff)
 

@@ -1,8 +1,10 @@
 """Reductions: sum, mean, max, min, prod, cumsum, logsumexp, norm."""
 from __future__ import annotations
 
+import math
 import operator
 
+from gdezero.backend import device_of
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
 from gdezero.ops.elementwise import exp, where
@@ -62,8 +64,9 @@ def _checked_axis(axis, shape, who):
     for a in (axis if isinstance(axis, (tuple, list)) else (axis,)):
         a = operator.index(a)
         if not -ndim <= a < ndim:
+            hint = "a 0-d Variable has no axes: use axis=None" if ndim == 0 else f"use -{ndim}..{ndim - 1}"
             raise ValueError(f"{who}: axis {a} is out of range for a Variable of ndim {ndim} "
-                             f"(shape {tuple(shape)}); use -{ndim}..{ndim - 1}")
+                             f"(shape {tuple(shape)}); {hint}")
         axes.append(a % ndim)
     if len(set(axes)) != len(axes):
         raise ValueError(f"{who}: axis {axis} repeats an axis (shape {tuple(shape)})")
@@ -305,6 +308,8 @@ class Prod(_Reduction):
 
     def backward(self, gy):
         x = self.inputs[0]
+        if x.size == 0:  # nothing to differentiate: the empty gradient (torch's)
+            return Constant(x.xp.zeros_like(x.data))
         perm, flat = _reduced_last(x.shape, self.axis)
         moved = transpose(x, perm)
         others = reshape(_exclusive_products(reshape(moved, flat)), moved.shape)
@@ -312,6 +317,9 @@ class Prod(_Reduction):
 
     def taylor(self, x):
         data_shape = tuple(x.shape[1:])
+        empty = empty_series(x, self.outputs[0]().data)  # an empty product is the constant 1
+        if empty is not None:
+            return empty
         perm, flat = _reduced_last(data_shape, self.axis)
         s = S.reshape(S.transpose(x, perm), flat)
         n = flat[-1]
@@ -408,24 +416,62 @@ def cumsum(x: VariableLike, axis: int) -> Variable:
     variable([1. 3. 6.]) variable([3. 2. 1.])
     """
     x = as_variable(x)
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise TypeError(f"cumsum: axis must be an int, got {type(axis).__name__} {axis!r}; to "
+                        f"sum a flattened array (NumPy's axis=None), pass F.reshape(x, (-1,)) "
+                        f"and axis=0")
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
         raise ValueError(f"cumsum: axis {axis} is out of range for shape {tuple(x.shape)}")
     return Cumsum(axis % x.ndim)(x)
 
 
+def _max_kept(x, axis, empty):
+    """max over `axis` with keepdims; `empty` where there is nothing to reduce (NumPy's max
+    raises on a zero-size reduction, torch's logsumexp gives -inf there)."""
+    xp = _xp(x)
+    if math.prod(x.shape) == 0:
+        return xp.full(_reduced_shape(x.shape, axis, True), empty, dtype=x.dtype, device=device_of(x))
+    return xp.max(x, axis=axis, keepdims=True)
+
+
+def empty_series(x, y0):
+    """For an empty input's series `x`: the output's series, the constant y0 (a sum over
+    nothing does not depend on t); None for a non-empty input."""
+    if math.prod(x.shape[1:]) != 0:
+        return None
+    return S.pad(S.constant(y0), x.shape[0])
+
+
+def log_sum_exp_parts(x, axis):
+    """(m, r) with log(sum(exp(x))) = m + r over `axis` (kept), m the finite maximum (0 for
+    rows of +-inf or NaN). r is log1p of the other terms, so logsumexp([0, -40]) keeps its
+    4.25e-18 instead of log(1 + 4.25e-18) = 0."""
+    xp = _xp(x)
+    top = _max_kept(x, axis, -math.inf)
+    finite = xp.isfinite(top)
+    m = xp.where(finite, top, xp.zeros_like(top))  # no inf - inf for rows of +-inf
+    e = xp.exp(x - m)
+    at_top = x == top
+    others = xp.sum(xp.where(at_top, xp.zeros_like(e), e), axis=axis, keepdims=True)
+    ties = xp.sum(xp.astype(at_top, x.dtype), axis=axis, keepdims=True) - 1
+    plain = xp.sum(e, axis=axis, keepdims=True)
+    return m, xp.where(finite, xp.log1p(others + ties), xp.log(plain))
+
+
 class Logsumexp(_Reduction):
     """log(sum(exp(x))) over `axis`, shifted by the maximum: logsumexp([1000, 1000]) ==
-    1000 + log(2); rows of -inf give -inf, NaN propagates. Gradient: softmax(x)."""
+    1000 + log(2); rows of -inf (and empty ones) give -inf, NaN propagates. Gradient:
+    softmax(x)."""
 
     def _shift(self, x):
         xp = _xp(x)
-        m = xp.max(x, axis=self.axis, keepdims=True)
+        m = _max_kept(x, self.axis, 0)
         return xp.where(xp.isfinite(m), m, xp.zeros_like(m))  # no inf - inf for rows of +-inf
 
     def forward(self, x):
         xp = _xp(x)
-        m = self._shift(x)
-        y = xp.log(xp.sum(xp.exp(x - m), axis=self.axis, keepdims=True)) + m
+        m, r = log_sum_exp_parts(x, self.axis)
+        y = m + r
         return y if self.keepdims else xp.reshape(y, _reduced_shape(x.shape, self.axis, False))
 
     def backward(self, gy):
@@ -434,6 +480,9 @@ class Logsumexp(_Reduction):
         return self._spread(gy) * exp(x - reshape(self.outputs[0](), shape))
 
     def taylor(self, x):
+        empty = empty_series(x, self.outputs[0]().data)
+        if empty is not None:
+            return empty
         shifted = S.add_constant(x, -self._shift(x[0, ...]))
         s = S.log(S.sum(S.exp(shifted), self.axis, keepdims=self.keepdims))
         return S.with_value(self.outputs[0]().data, s)
@@ -477,10 +526,14 @@ class Norm(_Reduction):
     1e-200 over- or underflows. Gradient x / norm, and 0 where the norm is 0 (PyTorch's
     choice)."""
 
+    def _scale(self, x):
+        xp = _xp(x)
+        m = _max_kept(xp.abs(x), self.axis, 0)
+        return xp.where((m > 0) & xp.isfinite(m), m, xp.ones_like(m))
+
     def forward(self, x):
         xp = _xp(x)
-        m = xp.max(xp.abs(x), axis=self.axis, keepdims=True)
-        scale = xp.where((m > 0) & xp.isfinite(m), m, xp.ones_like(m))
+        scale = self._scale(x)
         y = xp.sqrt(xp.sum((x / scale) ** 2, axis=self.axis, keepdims=True)) * scale
         return y if self.keepdims else xp.reshape(y, _reduced_shape(x.shape, self.axis, False))
 
@@ -493,8 +546,16 @@ class Norm(_Reduction):
         return self._spread(gy) * (x / safe)
 
     def taylor(self, x):
-        """Needs a non-zero norm at the point, as sqrt needs x > 0."""
-        return S.sqrt(S.sum(S.square(x), self.axis, keepdims=self.keepdims), self.outputs[0]().data)
+        """Needs a non-zero norm at the point, as sqrt needs x > 0. Scaled as the forward:
+        the squares of 1e-170 or 1e155 would under- or overflow."""
+        empty = empty_series(x, self.outputs[0]().data)
+        if empty is not None:
+            return empty
+        scale = self._scale(x[0, ...])
+        squares = S.sum(S.square(S.mul(x, S.constant(1 / scale))), self.axis, keepdims=self.keepdims)
+        y0 = self.outputs[0]().data
+        scale = _xp(x).reshape(scale, tuple(y0.shape))
+        return S.mul(S.sqrt(squares, y0 / scale), S.constant(scale))
 
 
 def norm(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:

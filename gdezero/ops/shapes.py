@@ -128,8 +128,14 @@ def transpose(x: VariableLike, axes: Sequence[int] | None = None) -> Variable:
     """
     x = as_variable(x)
     ndim = x.ndim
-    axes = tuple(range(ndim))[::-1] if axes is None else tuple(a % ndim for a in axes)
-    return Transpose(axes)(x)
+    if axes is None:
+        return Transpose(tuple(range(ndim))[::-1])(x)
+    axes = tuple(axes)
+    if sorted(a % ndim if ndim else a for a in axes) != list(range(ndim)):
+        fix = f"give each of 0..{ndim - 1} once" if ndim else "a 0-d Variable has no axes: give ()"
+        raise ValueError(f"transpose: axes {axes} is not a permutation of the {ndim} axes of "
+                         f"shape {tuple(x.shape)}; {fix} (or axes=None to reverse them all)")
+    return Transpose(tuple(a % ndim for a in axes))(x)
 
 
 
@@ -375,6 +381,10 @@ def stack(xs: Sequence[VariableLike]) -> Variable:
     xs = list(xs)
     if not xs:
         raise ValueError("stack needs at least one Variable, got an empty sequence")
+    for i, x in enumerate(xs):
+        if not isinstance(x, Variable) and not backend.is_array(x):
+            raise TypeError(f"stack: entry {i} is a {type(x).__name__}, not a Variable or an "
+                            f"array; convert it first, e.g. xp.asarray(...) of the others' backend")
     shapes = {tuple(x.shape) for x in xs}
     if len(shapes) > 1:
         raise ValueError(f"stack needs Variables of one shape, got shapes {sorted(shapes)}")
@@ -445,15 +455,15 @@ def concatenate(xs: Sequence[VariableLike], axis: int = 0) -> Variable:
     return Concatenate(axis)(*xs)
 
 
-def expand_dims(x: VariableLike, axis: int) -> Variable:
+def expand_dims(x: VariableLike, axis: int | Sequence[int]) -> Variable:
     """`x` with a new axis of length 1 at position `axis`.
 
     Parameters
     ----------
     x : Variable or array
         The input.
-    axis : int
-        Where the new axis goes in the result (negative counts from the end).
+    axis : int or tuple/list of int
+        Where the new axes go in the result (negative counts from the end), as NumPy.
 
     Returns
     -------
@@ -475,12 +485,21 @@ def expand_dims(x: VariableLike, axis: int) -> Variable:
     ((1, 2), (2, 1))
     """
     x = as_variable(x)
-    shape = list(x.shape)
-    if not -len(shape) - 1 <= axis <= len(shape):
-        raise ValueError(f"expand_dims: axis {axis} is out of range for a Variable of ndim "
-                         f"{len(shape)} (shape {tuple(shape)}); use {-len(shape) - 1}..{len(shape)}")
-    shape.insert(axis if axis >= 0 else len(shape) + 1 + axis, 1)
-    return reshape(x, tuple(shape))
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    for a in axes:
+        if isinstance(a, bool) or not isinstance(a, int):
+            raise TypeError(f"expand_dims: axis must be an int or a tuple/list of ints, got "
+                            f"{type(a).__name__} {a!r}")
+    ndim = x.ndim + len(axes)  # as NumPy: the axes index the result
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"expand_dims: axis {a} is out of range for a Variable of ndim "
+                             f"{x.ndim} (shape {tuple(x.shape)}); use {-ndim}..{ndim - 1}")
+    new = sorted(a % ndim for a in axes)
+    if len(set(new)) != len(new):
+        raise ValueError(f"expand_dims: axis {axis} repeats an axis")
+    rest = iter(x.shape)
+    return reshape(x, tuple(1 if i in new else next(rest) for i in range(ndim)))
 
 
 def flatten(x: VariableLike) -> Variable:

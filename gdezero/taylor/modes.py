@@ -18,9 +18,10 @@ import warnings
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
+from gdezero import backend
 from gdezero.backend import device_of, is_array
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Variable, VariableLike, as_variable, using_config
+from gdezero.core import UNRECORDED, Variable, VariableLike, as_variable, using_config
 from gdezero.functional import grad
 from gdezero.taylor import series as S
 from gdezero.taylor.propagation import propagate
@@ -76,6 +77,7 @@ def _direction(x, v, what):
     if v is None:
         return x.xp.ones_like(x.data)
     data = _data(v, what)
+    backend.check_operands((data, x.data), f"{what} and x")  # one backend: a TypeError naming it
     if tuple(data.shape) != tuple(x.shape):
         raise ValueError(f"{what} has shape {tuple(data.shape)} but x has shape "
                          f"{tuple(x.shape)}; they must match")
@@ -101,21 +103,63 @@ def _linear_seed(x, v, n):
     return seed
 
 
-def _factorials(s, n):
+def _factors(n, e):
+    """k! / 2^(e k) for k = 0..n, as Python floats (exact integer division, rounded once)."""
+    return [math.factorial(k) / (1 << (e * k)) for k in range(n + 1)]
+
+
+def _scale_exponent(n, xp, dtype):
+    """0 where the factors k! of orders 0..n fit `dtype`; else e such that t = 2^e tau keeps
+    the order-n coefficients in tau near 1 (~ 1/k! in t would underflow, k! overflow):
+    2^e ~ (n!)^(1/n). A power of two, so the coefficients
+    are scaled exactly. OverflowError when a factor k!/2^(e k) leaves `dtype`'s range."""
+    info = xp.finfo(dtype)
+
+    def fits(m, e):
+        try:
+            factors = _factors(m, e)
+        except OverflowError:
+            return False
+        return all(info.smallest_normal <= c <= info.max for c in factors)
+
+    def works(m):  # unscaled where that fits: a unit direction keeps its one-product rules
+        if fits(m, 0):
+            return 0
+        e = round(math.lgamma(m + 1) / (m * math.log(2))) if m > 1 else 0
+        return e if fits(m, e) else None
+
+    e = works(n)
+    if e is None:
+        largest = next(m for m in range(n - 1, -1, -1) if works(m) is not None)
+        raise OverflowError(f"derivatives: order {n} is out of reach in {dtype}: the factors "
+                            f"k!/r^k that turn Taylor coefficients into derivatives leave its "
+                            f"range; the largest order that works in {dtype} is {largest} (use "
+                            f"float64 for more)")
+    return e
+
+
+def _factorials(s, n, e):
     xp = _xp(s)
-    column = xp.asarray([float(math.factorial(k)) for k in range(n + 1)], dtype=s.dtype,
-                        device=device_of(s))
+    column = xp.asarray(_factors(n, e), dtype=s.dtype, device=device_of(s))
     return xp.reshape(column, (n + 1,) + (1,) * (s.ndim - 1))
 
 
-def _rows_of(s, n, scale):
-    """Variables y_0..y_n (no graph) from a series, zero-padded, optionally times k!."""
+def _unrecorded(data):
+    """A result of Taylor mode: it has no graph, so differentiating it raises (not zeros)."""
+    v = Variable(data)
+    v.generation = UNRECORDED
+    return v
+
+
+def _rows_of(s, n, scale, e=0):
+    """Variables y_0..y_n (no graph) from a series in tau = t / 2^e, zero-padded, optionally
+    as derivatives in t (times k! / 2^(e k))."""
     s = S.pad(s, n + 1)
     if scale and n > 1:
-        s = s * _factorials(s, n)
+        s = s * _factorials(s, n, e)
     else:
         s = _xp(s).asarray(s, copy=True)  # rows never alias a recorded value
-    return [Variable(s[k, ...]) for k in range(n + 1)]
+    return [_unrecorded(s[k, ...]) for k in range(n + 1)]
 
 
 # ============================================================================ public API
@@ -175,7 +219,7 @@ def jvp(f: Callable[..., Any], x: Inputs, v: Inputs) -> tuple[Any, Any]:
         results = [_rows_of(s, 1, False) for s in propagate(ys, seeds)]
     except NotImplementedError as error:
         warnings.warn(f"jvp: {error}; using reverse mode", stacklevel=2)
-        results = [[as_variable(r.data) for r in pair]
+        results = [[_unrecorded(r.data) for r in pair]
                    for pair in _reverse_series(f, leaves, dirs, 1, len(ys))]
     values = tuple(r[0] for r in results)
     tangents = tuple(r[1] for r in results)
@@ -310,15 +354,16 @@ def derivatives(f: Callable[..., Variable], x: Inputs, n: int, v: Inputs | None 
     ys, single_y = _outputs(_record(f, leaves), "derivatives")
     if not single_y:
         raise TypeError(f"derivatives: f must return one Variable, got {len(ys)} outputs")
-    seeds = {xl: _linear_seed(xl, d, n) for xl, d in zip(leaves, dirs)}
+    e = _scale_exponent(n, leaves[0].xp, leaves[0].dtype) if n > 1 else 0
+    seeds = {xl: _linear_seed(xl, d * 2.0 ** e if e else d, n) for xl, d in zip(leaves, dirs)}
     try:
-        s, = propagate(ys, seeds, dict.fromkeys(seeds, v is None))
+        s, = propagate(ys, seeds, dict.fromkeys(seeds, v is None and e == 0))
     except NotImplementedError as error:
         if method == "taylor":
             raise
         warnings.warn(f"derivatives(method='auto'): {error}; using method='reverse'", stacklevel=2)
         return _reverse_series(f, leaves, dirs, n, 1)[0]
-    return _rows_of(s, n, True)
+    return _rows_of(s, n, True, e)
 
 
 # ============================================================================ nested reverse mode

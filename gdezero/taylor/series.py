@@ -462,8 +462,15 @@ def power(x, r, y0=None, linear=None):
     weighted = _scaled(_weights(x, linear=linear), r + 1)
     plain = _weights(x, False, linear)
     x0 = x[0, ...]
+    at_zero = x0 == 0
+    binomial = 1.0
     for k in range(1, K + 1):
         y[k, ...] = (_conv(weighted, y, k) - _conv(plain, y, k) * k) / (x0 * k)
+        # at x_0 = 0, x(t)^r = O(t^r): orders below r are 0, those above infinite (reverse
+        # mode's values: binomial(r, k) x_1^k 0^(r - k)), not the recurrence's 0 / 0
+        binomial *= (r - k + 1) / k
+        at_x0 = xp.zeros_like(x0) if k < r else binomial * x[1, ...] ** k * x0 ** (r - k)
+        y[k, ...] = xp.where(at_zero, at_x0, y[k, ...])
     return y
 
 
