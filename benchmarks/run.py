@@ -371,7 +371,7 @@ def tanh_derivatives_gdezero(x0, order):
     x = gd.Variable(x0)
     out, g = [], F.tanh(x)
     for _ in range(order):
-        g = gd.grad(g, x, create_graph=True)
+        g = gd.grad(g, x, grad_outputs=np.ones_like(x0), create_graph=True)
         out.append(g)
     return out
 

@@ -196,6 +196,7 @@ class Variable:
     __array_ufunc__ = None
     __array_priority__ = 200
     _constant = False  # see Constant
+    _level = 0  # a vmap level for a batched Variable (gdezero.batching); 0: not batched
     data: Array
     name: str | None
     grad: Variable | None
@@ -663,6 +664,20 @@ def _not_recorded(what):
 
 
 # ============================================================================ Function
+class _BatchHook:
+    """Where gdezero.batching plugs in: the engine knows only that a Variable with a
+    non-zero `_level` is batched, and hands a call on one to `apply`."""
+
+    def apply(self, f, inputs):
+        raise RuntimeError(f"{type(f).__name__} got a batched Variable, but gdezero.batching "
+                           f"is not loaded; import gdezero")
+
+    checked_grad = data_constant = apply
+
+
+batch_hook = _BatchHook()
+
+
 class Function:
     """A node of the graph: subclass it to add a differentiable operation.
 
@@ -743,16 +758,21 @@ class Function:
         n = len(inputs)
         if n == 1:  # the fast path, for unary and binary ops (nearly all): no loops
             x0 = inputs[0]
-            if not isinstance(x0, Variable):
-                x0 = _as_input(x0)
-                inputs = (x0,)
+            if type(x0) is not Variable:
+                if not isinstance(x0, Variable):
+                    x0 = _as_input(x0)
+                    inputs = (x0,)
+                elif x0._level:  # a batched input (vmap): the op's batching rule runs instead
+                    return batch_hook.apply(self, inputs)
             ys = self.forward(x0.data)
             live = not x0._constant
             generation = x0.generation
         elif n == 2:
             x0, x1 = inputs
-            if not isinstance(x0, Variable) or not isinstance(x1, Variable):
+            if type(x0) is not Variable or type(x1) is not Variable:
                 x0, x1 = inputs = (_as_input(x0), _as_input(x1))
+                if x0._level or x1._level:
+                    return batch_hook.apply(self, inputs)
             d0, d1 = x0.data, x1.data
             if type(d0) not in _SINGLE_DEVICE_TYPES or type(d1) not in _SINGLE_DEVICE_TYPES:
                 backend.check_operands((d0, d1))  # one clear error for mixed backends or devices
@@ -762,6 +782,8 @@ class Function:
             generation = g0 if g0 > g1 else g1
         else:  # the generic path
             inputs = tuple([_as_input(x) for x in inputs])
+            if any([x._level for x in inputs]):
+                return batch_hook.apply(self, inputs)
             xs = [x.data for x in inputs]
             if xs:
                 backend.check_operands(xs)
@@ -841,8 +863,17 @@ def _record(f, ys, live, generation):
     return out
 
 
+def data_constant(fn: Any, *xs: Variable) -> Variable:
+    """Constant(fn(*data)) for an elementwise computation on the data of `xs` (a mask, a
+    tie share): under vmap it is batched as they are, so per-example shapes line up."""
+    if any([x._level for x in xs]):
+        return batch_hook.data_constant(fn, xs)
+    return Constant(fn(*[x.data for x in xs]))
+
+
 class Copy(Function):
     """y = x with its own array: what backprop hands out instead of an alias."""
+    batch_rule = "elementwise"
 
     def forward(self, x):
         return backend.namespace_of_type(x).asarray(x, copy=True)
@@ -863,6 +894,8 @@ def _checked_grad(f, x, gx):
             raise TypeError(f"{type(f).__name__}.backward returned {type(gx).__name__} for "
                             f"input {f.inputs.index(x)}; return a Variable (or an array, or None)")
         gx = Constant(gx)
+    if gx._level or x._level:  # batched (vmap): shapes are per example
+        return batch_hook.checked_grad(f, x, gx)
     gd, xd = gx.data, x.data
     if type(gd) is not type(xd) and not backend.one_cpu_backend(gd, xd):
         i = f.inputs.index(x)
@@ -920,7 +953,7 @@ def _copy_out(g, create_graph):
     with it, a constant stays a constant (its derivative is zero) and anything else
     gets a recorded Copy node.
     """
-    if create_graph:
+    if create_graph or g._level:  # a batched g: its Copy batches (unrecorded without create_graph)
         return Copy()(g)
     out = Variable(g.xp.asarray(g.data, copy=True))
     out.generation = UNRECORDED

@@ -16,6 +16,12 @@ from gdezero.ops.shapes import reshape, stack
 
 def _seed(y, g):
     if g is None:
+        if y.size != 1:
+            raise ValueError(f"grad(): an output of shape {tuple(y.shape)} needs grad_outputs (one "
+                             f"weight per element); grad can be implicitly created only for "
+                             f"scalar outputs (Variable.backward() seeds ones)")
+        if y._level:  # batched (vmap): the seed is one example's
+            return _leaf(Ones, y.xp.ones(y.shape, dtype=y.dtype, device=y.device))
         return _leaf(Ones, backend.seed_like(y.data))
     g = g if isinstance(g, Variable) else Constant(g)
     if g.shape != y.shape:
@@ -103,7 +109,8 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
         raise ValueError(f"grad_outputs has {len(grad_outputs)} entries for {len(outputs)} outputs")
     seeds = [_seed(y, g) for y, g in zip(outputs, grad_outputs)]
     found = backprop(outputs, seeds, create_graph, inputs=inputs)
-    grads = tuple(found[x] if x in found else Variable(x.xp.zeros_like(x.data)) for x in inputs)
+    grads = tuple(found[x] if x in found else _zeros(x.shape, x) if x._level
+                  else Variable(x.xp.zeros_like(x.data)) for x in inputs)
     return grads[0] if single else grads
 
 

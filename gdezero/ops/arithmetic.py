@@ -7,8 +7,8 @@ import math
 
 from gdezero.backend import is_array
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Constant, Function, Ones, Operand, Variable, VariableLike, _is_recording
-from gdezero.ops.elementwise import log, where
+from gdezero.core import Function, Ones, Operand, Variable, VariableLike, _is_recording, data_constant
+from gdezero.ops.elementwise import log
 from gdezero.taylor import series as S
 
 _SCALARS = (int, float)
@@ -17,6 +17,8 @@ __all__ = ["add", "sub", "mul", "div", "neg", "pow"]
 
 
 class Add(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x0, x1):
         return x0 + x1
 
@@ -28,6 +30,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x0, x1):
         return x0 - x1
 
@@ -39,6 +43,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x0, x1):
         return x0 * x1
 
@@ -52,6 +58,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x0, x1):
         return x0 / x1
 
@@ -65,6 +73,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         return -x
 
@@ -100,6 +110,7 @@ def neg(x: VariableLike) -> Variable:
 
 
 class ScaledMul(Function):  # x0 * x1 * c for one shape, c a Python scalar: the backward of x ** c
+    batch_rule = "elementwise"
     label = "Mul"
 
     def __init__(self, c):
@@ -121,6 +132,7 @@ class ScaledMul(Function):  # x0 * x1 * c for one shape, c a Python scalar: the 
 
 
 class AddConstant(Function):  # x + c
+    batch_rule = "elementwise"
     label = "Add"
 
     def __init__(self, c):
@@ -198,6 +210,7 @@ def sub(x0: VariableLike, x1: Operand) -> Variable:
 
 
 class MulConstant(Function):  # x * c
+    batch_rule = "elementwise"
     label = "Mul"
 
     def __init__(self, c):
@@ -243,13 +256,14 @@ def mul(x0: VariableLike, x1: Operand) -> Variable:
     # A seed of ones times a recorded v is v (see core.Ones): no op, no node.
     if (type(x1) is Ones or type(x0) is Ones) and _is_recording():
         one, other = (x1, x0) if type(x1) is Ones else (x0, x1)
-        if (isinstance(other, Variable) and other.creator is not None
+        if (isinstance(other, Variable) and other.creator is not None and not other._level
                 and other.data.shape == one.data.shape and other.data.dtype == one.data.dtype):
             return other
     return Mul()(x0, x1)
 
 
 class RSubConstant(Function):  # c - x
+    batch_rule = "elementwise"
     label = "Sub"
 
     def __init__(self, c):
@@ -273,6 +287,7 @@ def rsub(x0: VariableLike, x1: Operand) -> Variable:
 
 
 class DivConstant(Function):  # x / c
+    batch_rule = "elementwise"
     label = "Div"
 
     def __init__(self, c):
@@ -318,6 +333,7 @@ def div(x0: VariableLike, x1: Operand) -> Variable:
 
 
 class RDivConstant(Function):  # c / x
+    batch_rule = "elementwise"
     label = "Div"
 
     def __init__(self, c):
@@ -342,6 +358,8 @@ def rdiv(x0: VariableLike, x1: Operand) -> Variable:
 
 
 class Pow(Function):  # x ** c, c a Python scalar
+    batch_rule = "elementwise"
+
     def __init__(self, c):
         self.c = c
 
@@ -404,6 +422,7 @@ def pow(x: VariableLike, c: float | VariableLike) -> Variable:
 
 
 class RPow(Function):  # c ** x, c a positive Python scalar
+    batch_rule = "elementwise"
     label = "Pow"
 
     def __init__(self, c):
@@ -423,6 +442,7 @@ class RPow(Function):  # c ** x, c a positive Python scalar
 class VariablePow(Function):
     """x ** y with an array or Variable exponent, differentiable in both: d/dx = y x^(y-1),
     d/dy = x^y log(x), taken as 0 where x == 0 (PyTorch's choice, no 0 * -inf)."""
+    batch_rule = "elementwise"
     label = "Pow"
 
     def forward(self, x, y):
@@ -434,7 +454,7 @@ class VariablePow(Function):
         gx = gy * y * x ** (y - 1) if need_x else None
         if not need_y:
             return gx, None
-        safe = where(x.data == 0, Constant(x.xp.ones_like(x.data)), x)  # log(1) = 0 where x == 0
+        safe = x + data_constant(lambda d: _xp(d).astype(d == 0, d.dtype), x)  # log(1) = 0 where x == 0
         return gx, gy * self.outputs[0]() * log(safe)
 
     def taylor(self, x, y):

@@ -6,7 +6,8 @@ import weakref
 
 from gdezero.backend import device_of, get_array_module, is_array
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Constant, Function, Operand, Variable, VariableLike
+from gdezero.core import Constant, Function, Operand, Variable, VariableLike, data_constant
+from gdezero.ops.shapes import batch_pad
 from gdezero.taylor import series as S
 
 __all__ = [
@@ -20,6 +21,8 @@ def _output(f):
 
 
 class Exp(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         return _xp(x).exp(x)
 
@@ -59,6 +62,8 @@ def exp(x: VariableLike) -> Variable:
 
 
 class Log(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         return _xp(x).log(x)
 
@@ -117,6 +122,8 @@ def _partner(f, attr, make, back_attr):
 
 
 class Sin(Function):
+    batch_rule = "elementwise"
+
     _cos = None
 
     def forward(self, x):
@@ -159,6 +166,8 @@ def sin(x: VariableLike) -> Variable:
 
 
 class Cos(Function):
+    batch_rule = "elementwise"
+
     _sin = None
     _neg_sin = None  # weak reference to -sin(x), reused by every later order too
 
@@ -206,6 +215,8 @@ def cos(x: VariableLike) -> Variable:
 
 
 class Tan(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         return _xp(x).tan(x)
 
@@ -246,6 +257,8 @@ def tan(x: VariableLike) -> Variable:
 
 
 class Tanh(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         return _xp(x).tanh(x)
 
@@ -286,6 +299,8 @@ def tanh(x: VariableLike) -> Variable:
 
 
 class Sqrt(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         return _xp(x).sqrt(x)
 
@@ -325,6 +340,8 @@ def sqrt(x: VariableLike) -> Variable:
 
 
 class Sigmoid(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         # exp of -|x| only: no overflow, and e / (1 + e) keeps tiny values (4.2e-18 at -40).
         xp = _xp(x)
@@ -367,25 +384,32 @@ def sigmoid(x: VariableLike) -> Variable:
     return Sigmoid()(x)
 
 
-def _mask(condition, x):
-    """A constant 0/1 Variable of x's dtype (masks need no gradient), NaN where x is NaN:
-    a NaN input's derivative is NaN, never a silent 0 or 1."""
+def _mask_array(condition, x):
+    """0/1 of x's dtype, NaN where x is NaN: a NaN input's derivative is NaN, never a
+    silent 0 or 1."""
     xp = _xp(x)
-    return Constant(xp.where(xp.isnan(x), x, xp.astype(condition, x.dtype)))
+    return xp.where(xp.isnan(x), x, xp.astype(condition, x.dtype))
+
+
+def _mask(condition, x):
+    """`_mask_array(condition(x.data), x.data)` as a constant (masks need no gradient),
+    batched as the Variable `x` is."""
+    return data_constant(lambda d: _mask_array(condition(d), d), x)
 
 
 class ReLU(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         xp = _xp(x)
         return xp.where(x < 0, xp.zeros_like(x), x)  # `x < 0` is False for NaN: NaN passes
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        return gy * _mask(x > 0, x)
+        return gy * _mask(lambda d: d > 0, self.inputs[0])
 
     def taylor(self, x):
         x0 = x[0, ...]
-        return S.masked(x, _mask(x0 > 0, x0).data, _output(self).data)
+        return S.masked(x, _mask_array(x0 > 0, x0), _output(self).data)
 
 
 def relu(x: VariableLike) -> Variable:
@@ -417,6 +441,8 @@ def relu(x: VariableLike) -> Variable:
 
 
 class LeakyReLU(Function):
+    batch_rule = "elementwise"
+
     def __init__(self, slope):
         self.slope = slope
 
@@ -424,13 +450,12 @@ class LeakyReLU(Function):
         return _xp(x).where(x > 0, x, x * self.slope)
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        slopes = _mask(x > 0, x) * (1 - self.slope) + self.slope
+        slopes = _mask(lambda d: d > 0, self.inputs[0]) * (1 - self.slope) + self.slope
         return gy * slopes
 
     def taylor(self, x):
         x0 = x[0, ...]
-        slopes = _mask(x0 > 0, x0).data * (1 - self.slope) + self.slope
+        slopes = _mask_array(x0 > 0, x0) * (1 - self.slope) + self.slope
         return S.masked(x, slopes, _output(self).data)
 
 
@@ -463,6 +488,8 @@ def leaky_relu(x: VariableLike, slope: float = 0.2) -> Variable:
 
 
 class Clip(Function):
+    batch_rule = "elementwise"
+
     def __init__(self, x_min, x_max):
         self.x_min, self.x_max = x_min, x_max
 
@@ -470,12 +497,11 @@ class Clip(Function):
         return _xp(x).clip(x, self.x_min, self.x_max)
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        return gy * _mask((x >= self.x_min) & (x <= self.x_max), x)
+        return gy * _mask(lambda d: (d >= self.x_min) & (d <= self.x_max), self.inputs[0])
 
     def taylor(self, x):
         x0 = x[0, ...]
-        inside = _mask((x0 >= self.x_min) & (x0 <= self.x_max), x0).data
+        inside = _mask_array((x0 >= self.x_min) & (x0 <= self.x_max), x0)
         return S.masked(x, inside, _output(self).data)
 
 
@@ -511,6 +537,7 @@ def clip(x: VariableLike, x_min: float, x_max: float) -> Variable:
 
 class Log1p(Function):
     """log(1 + x), accurate for tiny x."""
+    batch_rule = "elementwise"
 
     def forward(self, x):
         return _xp(x).log1p(x)
@@ -552,6 +579,7 @@ def log1p(x: VariableLike) -> Variable:
 
 class Expm1(Function):
     """exp(x) - 1, accurate for tiny x."""
+    batch_rule = "elementwise"
 
     def forward(self, x):
         return _xp(x).expm1(x)
@@ -592,6 +620,8 @@ def expm1(x: VariableLike) -> Variable:
 
 
 class Sinh(Function):
+    batch_rule = "elementwise"
+
     _cosh = None
 
     def forward(self, x):
@@ -633,6 +663,8 @@ def sinh(x: VariableLike) -> Variable:
 
 
 class Cosh(Function):
+    batch_rule = "elementwise"
+
     _sinh = None
 
     def forward(self, x):
@@ -674,6 +706,8 @@ def cosh(x: VariableLike) -> Variable:
 
 
 class Arctan(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         return _xp(x).atan(x)
 
@@ -715,13 +749,13 @@ def arctan(x: VariableLike) -> Variable:
 
 class Abs(Function):
     """|x|. At x = 0 the derivative is 0 (sign(0) = 0), PyTorch's subgradient."""
+    batch_rule = "elementwise"
 
     def forward(self, x):
         return _xp(x).abs(x)
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        return gy * Constant(_xp(x).sign(x))
+        return gy * data_constant(lambda d: _xp(d).sign(d), self.inputs[0])
 
     def taylor(self, x):
         return S.masked(x, _xp(x).sign(x[0, ...]), _output(self).data)
@@ -758,6 +792,7 @@ def abs(x: VariableLike) -> Variable:
 class Softplus(Function):
     """log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)): no overflow for large x
     (softplus(1000) == 1000) and no 0 where the exact value is tiny (softplus(-40) = 4.2e-18)."""
+    batch_rule = "elementwise"
 
     def forward(self, x):
         xp = _xp(x)
@@ -801,10 +836,10 @@ def softplus(x: VariableLike) -> Variable:
     return Softplus()(x)
 
 
-def _shares(f):
-    """The gradient's split between the inputs of maximum (f.greater) or minimum: 1 to the
-    selected one, 0.5 / 0.5 at ties (as PyTorch), 0 to both where either is NaN."""
-    a, b = (x.data for x in f.inputs)
+def _shares(f, a, b):
+    """The gradient's split between the inputs a, b (arrays) of maximum (f.greater) or
+    minimum: 1 to the selected one, 0.5 / 0.5 at ties (as PyTorch), 0 to both where either
+    is NaN."""
     xp = _xp(a)
     wins_a, wins_b = (a > b, b > a) if f.greater else (a < b, b < a)
     half = xp.astype(a == b, f.inputs[0].dtype) * 0.5
@@ -813,9 +848,10 @@ def _shares(f):
 
 
 def _select_grad(f, gy):
-    share_a, share_b = _shares(f)
     need_a, need_b = f.needs_grad
-    return gy * Constant(share_a) if need_a else None, gy * Constant(share_b) if need_b else None
+    a, b = f.inputs
+    return (gy * data_constant(lambda x, y: _shares(f, x, y)[0], a, b) if need_a else None,
+            gy * data_constant(lambda x, y: _shares(f, x, y)[1], a, b) if need_b else None)
 
 
 def _with_value(y0, s):
@@ -833,13 +869,14 @@ def _with_value(y0, s):
 def _select_series(f, a, b):
     """The Taylor rule of maximum / minimum: the selected input's series (half and half at
     ties, as the gradient), under the exact forward value."""
-    share_a, share_b = _shares(f)
+    share_a, share_b = _shares(f, *(x.data for x in f.inputs))
     mixed = S.add(S.mul(a, S.constant(share_a)), S.mul(b, S.constant(share_b)))
     return _with_value(_output(f).data, mixed)
 
 
 class Maximum(Function):
     """Elementwise max(a, b), broadcasting. NaN propagates; ties split the gradient 0.5 / 0.5."""
+    batch_rule = "elementwise"
     greater = True
 
     def forward(self, a, b):
@@ -897,6 +934,7 @@ def maximum(a: Operand, b: Operand) -> Variable:
 
 class Minimum(Function):
     """Elementwise min(a, b), broadcasting. NaN propagates; ties split the gradient 0.5 / 0.5."""
+    batch_rule = "elementwise"
     greater = False
 
     def forward(self, a, b):
@@ -946,10 +984,16 @@ class Where(Function):
     def forward(self, a, b):
         return _xp(a).where(self.condition, a, b)
 
+    def batch(self, xs, batched):
+        ndim = max([self.condition.ndim] + [x.ndim - b for x, b in zip(xs, batched)])
+        a, b = (batch_pad(x, ndim) if bt else x for x, bt in zip(xs, batched))
+        return Where(self.condition)(a, b)
+
     def backward(self, gy):
         need_a, need_b = self.needs_grad
-        return (gy * _mask(self.condition, gy.data) if need_a else None,
-                gy * _mask(_xp(gy.data).logical_not(self.condition), gy.data) if need_b else None)
+        cond = self.condition
+        return (gy * _mask(lambda g: cond, gy) if need_a else None,
+                gy * _mask(lambda g: _xp(g).logical_not(cond), gy) if need_b else None)
 
     def taylor(self, a, b):
         ndim = max(a.ndim, b.ndim, self.condition.ndim + 1) - 1  # cond may be wider than a and b
@@ -989,6 +1033,8 @@ def where(condition: VariableLike, a: Operand, b: Operand) -> Variable:
     >>> print(y, gd.grad(y, x))
     variable([1. 4.]) variable([-1.  4.])
     """
+    if isinstance(condition, Variable) and condition._level:  # a per-example mask inside vmap
+        return WhereMask()(condition, *_pair(a, b, "where"))
     cond = condition.data if isinstance(condition, Variable) else condition
     if not is_array(cond) or cond.dtype != _xp(cond).bool:
         what = f"an array of dtype {cond.dtype}" if is_array(cond) else type(cond).__name__
@@ -997,3 +1043,27 @@ def where(condition: VariableLike, a: Operand, b: Operand) -> Variable:
     operand = a if isinstance(a, Variable) or is_array(a) else b
     get_array_module(cond, operand.data if isinstance(operand, Variable) else operand)
     return Where(cond)(a, b)
+
+
+class WhereMask(Function):
+    """where(condition, a, b) inside vmap, with the per-example condition as a (constant)
+    input; its batching rule hands the batch's condition to `Where`."""
+    label = "Where"
+
+    def forward(self, condition, a, b):
+        return _xp(a).where(condition, a, b)
+
+    def backward(self, gy):
+        condition, a, b = self.inputs
+        _, need_a, need_b = self.needs_grad
+        return (None,
+                gy * data_constant(lambda c, g: _mask_array(c, g), condition, gy) if need_a else None,
+                gy * data_constant(lambda c, g: _mask_array(_xp(c).logical_not(c), g), condition, gy)
+                if need_b else None)
+
+    def batch(self, xs, batched):
+        ndim = max([x.ndim - b for x, b in zip(xs, batched)])
+        c, a, b = (batch_pad(x, ndim) if bt else x for x, bt in zip(xs, batched))
+        if c._level:
+            return WhereMask()(c, a, b)
+        return Where(c.data)(a, b)

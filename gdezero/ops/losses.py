@@ -12,7 +12,17 @@ from gdezero.taylor import series as S
 __all__ = ["softmax", "log_softmax", "mean_squared_error", "softmax_cross_entropy"]
 
 
+def _batch_softmax(self, xs, batched):
+    """The batching rule of softmax / log_softmax: the same axes, one to the right."""
+    x, = xs
+    ndim = x.ndim - 1
+    axes = self.axis if isinstance(self.axis, (tuple, list)) else (self.axis,)
+    return type(self)(tuple(a % ndim + 1 for a in axes))(x)
+
+
 class Softmax(Function):
+    batch = _batch_softmax
+
     def __init__(self, axis):
         self.axis = axis
 
@@ -58,6 +68,8 @@ def softmax(x: VariableLike, axis: Axis = 1) -> Variable:
 
 
 class LogSoftmax(Function):
+    batch = _batch_softmax
+
     def __init__(self, axis):
         self.axis = axis
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import operator
 
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
-from gdezero.ops.elementwise import _with_value, exp, where
+from gdezero.core import Axis, Function, Variable, VariableLike, as_variable, data_constant, no_grad
+from gdezero.ops.elementwise import _with_value, exp
 from gdezero.ops.shapes import broadcast_like, concatenate, reshape, transpose
 from gdezero.taylor import series as S
 
@@ -19,12 +19,22 @@ def _axes(axis, ndim):
     return tuple(a % ndim for a in axis)
 
 
+def _batch_reduce(self, xs, batched):
+    """The batching rule of a reduction over `axis` (None: all): the same axes, one to the
+    right, of the batch."""
+    x, = xs
+    axes = tuple(range(1, x.ndim)) if self.axis is None else tuple(a + 1 for a in self.axis)
+    return type(self)(axes, self.keepdims)(x)
+
+
 def _keepdims_shape(x_shape, axis):
     axes = _axes(axis, len(x_shape))
     return tuple(1 if i in axes else n for i, n in enumerate(x_shape))
 
 
 class Sum(Function):
+    batch = _batch_reduce
+
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
 
@@ -98,14 +108,19 @@ def _extremum_grad(f, gy):
     """gy routed to the extrema of f's input, shared equally among ties (as in PyTorch)."""
     x = f.inputs[0]
     shape = _keepdims_shape(x.shape, f.axis)
-    xp = _xp(x.data)
-    y = xp.reshape(f.outputs[0]().data, shape)
-    hits = x.data == y
-    if xp.isdtype(x.dtype, "real floating"):  # a NaN extremum is its NaN element(s), as in torch
-        hits = hits | (xp.isnan(x.data) & xp.isnan(y))
-    hits = xp.astype(hits, x.dtype)
-    share = hits / xp.sum(hits, axis=_axes(f.axis, x.ndim), keepdims=True)
-    return broadcast_like(reshape(gy, shape), x) * Constant(share)
+    with no_grad():
+        y = reshape(f.outputs[0](), shape)
+
+    def hits(xd, yd):
+        xp = _xp(xd)
+        hit = xd == yd
+        if xp.isdtype(xd.dtype, "real floating"):  # a NaN extremum is its NaN element(s), as in torch
+            hit = hit | (xp.isnan(xd) & xp.isnan(yd))
+        return xp.astype(hit, xd.dtype)
+
+    hit = data_constant(hits, x, y)
+    share = hit / sum(hit, f.axis, keepdims=True)
+    return broadcast_like(reshape(gy, shape), x) * share
 
 
 def _extremum_series(f, x):
@@ -123,6 +138,8 @@ def _extremum_series(f, x):
 
 
 class Max(Function):
+    batch = _batch_reduce
+
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
 
@@ -184,6 +201,8 @@ def max(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
 
 
 class Min(Function):
+    batch = _batch_reduce
+
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
 
@@ -276,6 +295,8 @@ class Prod(Function):
     """The product over `axis`. Its gradient is the product of the other entries, exact
     where some are 0 (as in PyTorch), and differentiable to any order."""
 
+    batch = _batch_reduce
+
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
 
@@ -356,6 +377,9 @@ class Cumsum(Function):
     def backward(self, gy):
         return Cumsum(self.axis, not self.reverse)(gy)
 
+    def batch(self, xs, batched):
+        return Cumsum(self.axis + 1, self.reverse)(xs[0])
+
     def taylor(self, x):
         return self._kernel(x, self.axis + 1)
 
@@ -399,6 +423,8 @@ def cumsum(x: VariableLike, axis: int) -> Variable:
 class Logsumexp(Function):
     """log(sum(exp(x))) over `axis`, shifted by the maximum: logsumexp([1000, 1000]) ==
     1000 + log(2); rows of -inf give -inf, NaN propagates. Gradient: softmax(x)."""
+
+    batch = _batch_reduce
 
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
@@ -463,6 +489,8 @@ class Norm(Function):
     1e-200 over- or underflows. Gradient x / norm, and 0 where the norm is 0 (PyTorch's
     choice)."""
 
+    batch = _batch_reduce
+
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
 
@@ -477,8 +505,7 @@ class Norm(Function):
         x = self.inputs[0]
         shape = _reduced_shape(x.shape, self.axis, True)
         y = reshape(self.outputs[0](), shape)
-        xp = x.xp
-        safe = where(y.data == 0, Constant(xp.ones_like(y.data)), y)  # 0 / 1, not 0 / 0, at norm 0
+        safe = y + data_constant(lambda d: _xp(d).astype(d == 0, d.dtype), y)  # 0 / 1, not 0 / 0, at norm 0
         return broadcast_like(reshape(gy, shape), x) * (x / safe)
 
     def taylor(self, x):

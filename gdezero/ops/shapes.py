@@ -25,6 +25,10 @@ class Reshape(Function):
     def backward(self, gy):
         return reshape(gy, self.inputs[0].shape)
 
+    def batch(self, xs, batched):
+        x, = xs
+        return reshape(x, (x.shape[0],) + self.shape)
+
     def taylor(self, x):
         return S.reshape(x, self.shape)
 
@@ -93,6 +97,9 @@ class Transpose(Function):
             inverse[a] = i
         return transpose(gy, inverse)
 
+    def batch(self, xs, batched):
+        return transpose(xs[0], (0,) + tuple(a + 1 for a in self.axes))
+
     def taylor(self, x):
         return S.transpose(x, self.axes)
 
@@ -136,6 +143,10 @@ class BroadcastTo(Function):
 
     def backward(self, gy):
         return sum_to(gy, self.inputs[0].shape)
+
+    def batch(self, xs, batched):
+        x = batch_pad(xs[0], len(self.shape))
+        return broadcast_to(x, (x.shape[0],) + self.shape)
 
     def taylor(self, x):
         return S.broadcast_to(x, self.shape)
@@ -187,7 +198,8 @@ def broadcast_like(x: VariableLike, like: Variable) -> Variable:
     x = as_variable(x)
     if x.shape == like.shape:
         return x
-    return BroadcastTo(tuple(like.shape), backend.layout_of(like.data))(x)
+    layout = None if like._level else backend.layout_of(like.data)  # a batch's data has more axes
+    return BroadcastTo(tuple(like.shape), layout)(x)
 
 
 class SumTo(Function):
@@ -207,6 +219,11 @@ class SumTo(Function):
 
     def taylor(self, x):
         return S.sum_to(x, self.shape)
+
+    def batch(self, xs, batched):
+        x, = xs
+        n, lead = x.shape[0], x.ndim - 1 - len(self.shape)
+        return reshape(sum_to(x, (n,) + (1,) * lead + self.shape), (n,) + self.shape)
 
 
 def sum_to(x: VariableLike, shape: Sequence[int]) -> Variable:
@@ -259,6 +276,12 @@ class GetItem(Function):
 
     def forward(self, x):
         return backend.getitem(x, self.slices)
+
+    def batch(self, xs, batched):
+        x, = xs
+        slices, front = _batch_index(self.slices)
+        y = GetItem(slices)(x)
+        return y if front == 0 else _move_to_front(y, front)
 
     def backward(self, gy):
         return GetItemGrad(self.slices, self.inputs[0].shape)(gy)
@@ -331,6 +354,15 @@ class GetItemGrad(Function):
     def forward(self, gy):
         return backend.getitem_grad(_xp(gy), gy, self.slices, self.in_shape)
 
+    def batch(self, xs, batched):
+        gy, = xs
+        slices, front = _batch_index(self.slices)
+        if front:  # the batch axis where indexing the batch would have put it
+            order = list(range(1, gy.ndim))
+            order.insert(front, 0)
+            gy = transpose(gy, order)
+        return GetItemGrad(slices, (gy.shape[front],) + tuple(self.in_shape))(gy)
+
     def backward(self, ggx):
         return get_item(ggx, self.slices)
 
@@ -347,6 +379,10 @@ class Stack(Function):
 
     def taylor(self, *xs):
         return S.stack(xs, axis=0)
+
+    def batch(self, xs, batched):
+        xs = batch_all(xs, batched)
+        return concatenate([reshape(x, (x.shape[0], 1) + tuple(x.shape[1:])) for x in xs], axis=1)
 
 
 def stack(xs: Sequence[VariableLike]) -> Variable:
@@ -403,6 +439,9 @@ class Concatenate(Function):
 
     def taylor(self, *xs):
         return S.concat(list(xs), self.axis)
+
+    def batch(self, xs, batched):
+        return Concatenate(self.axis + 1)(*batch_all(xs, batched))
 
 
 def concatenate(xs: Sequence[VariableLike], axis: int = 0) -> Variable:
@@ -519,3 +558,38 @@ def flatten(x: VariableLike) -> Variable:
         raise ValueError("flatten keeps the first axis, so it needs a Variable of at least 1 "
                          "dimension, got a 0-d one; use reshape(x, (1,)) instead")
     return reshape(x, (x.shape[0], -1))
+
+
+# ============================================================================ batching helpers
+# For the ops' `batch` rules (see gdezero.batching): a batched value has the batch axis first.
+def batch_pad(x: Variable, ndim: int) -> Variable:
+    """A batched value with length-1 axes after the batch axis up to `ndim` per-example axes:
+    broadcasting aligns from the right, which would pair a per-example (3,) batched to
+    (B, 3) with the rows of an unbatched (2, 3)."""
+    extra = ndim - (x.ndim - 1)
+    if extra <= 0:
+        return x
+    return reshape(x, (x.shape[0],) + (1,) * extra + tuple(x.shape[1:]))
+
+
+def batch_all(xs: Sequence[Variable], batched: Sequence[bool]) -> list[Variable]:
+    """Every value batched: an unbatched one is broadcast along a new batch axis."""
+    n = next(x.shape[0] for x, b in zip(xs, batched) if b)
+    return [x if b else broadcast_to(reshape(x, (1,) + tuple(x.shape)), (n,) + tuple(x.shape))
+            for x, b in zip(xs, batched)]
+
+
+def _move_to_front(x, axis):
+    return transpose(x, [axis] + [i for i in range(x.ndim) if i != axis])
+
+
+def _batch_index(slices):
+    """(the index with the batch axis kept in front, where indexing puts that axis): NumPy
+    moves the axes of advanced indices that are not side by side to the front."""
+    items = slices if isinstance(slices, tuple) else (slices,)
+    advanced = [i for i, s in enumerate(items) if not isinstance(s, (slice, type(None), type(Ellipsis)))]
+    arrays = [s for s in items if backend.is_array(s)]
+    front = 0
+    if arrays and advanced[-1] - advanced[0] + 1 != len(advanced):
+        front = max(a.ndim for a in arrays)  # the ndim of the broadcast index
+    return (slice(None),) + items, front
