@@ -4,7 +4,7 @@ from __future__ import annotations
 import operator
 
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Axis, Function, Variable, VariableLike, as_variable, data_constant, no_grad
+from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable, data_constant, no_grad
 from gdezero.ops.elementwise import _with_value, exp
 from gdezero.ops.shapes import broadcast_like, concatenate, reshape, transpose
 from gdezero.taylor import series as S

@@ -279,7 +279,7 @@ class GetItem(Function):
 
     def batch(self, xs, batched):
         x, = xs
-        slices, front = _batch_index(self.slices)
+        slices, front = _batch_index(self.slices, x.shape[0])
         y = GetItem(slices)(x)
         return y if front == 0 else _move_to_front(y, front)
 
@@ -356,12 +356,13 @@ class GetItemGrad(Function):
 
     def batch(self, xs, batched):
         gy, = xs
-        slices, front = _batch_index(self.slices)
+        n = gy.shape[0]
+        slices, front = _batch_index(self.slices, n)
         if front:  # the batch axis where indexing the batch would have put it
             order = list(range(1, gy.ndim))
             order.insert(front, 0)
             gy = transpose(gy, order)
-        return GetItemGrad(slices, (gy.shape[front],) + tuple(self.in_shape))(gy)
+        return GetItemGrad(slices, (n,) + tuple(self.in_shape))(gy)
 
     def backward(self, ggx):
         return get_item(ggx, self.slices)
@@ -583,13 +584,22 @@ def _move_to_front(x, axis):
     return transpose(x, [axis] + [i for i in range(x.ndim) if i != axis])
 
 
-def _batch_index(slices):
-    """(the index with the batch axis kept in front, where indexing puts that axis): NumPy
+def _batch_index(slices, n):
+    """(the index of the batch of `n` examples, where it puts the batch axis). An index of
+    integers and integer arrays only gets the batch as one more integer array in front
+    (array_api_strict allows no slices beside arrays); otherwise a leading slice, and NumPy
     moves the axes of advanced indices that are not side by side to the front."""
     items = slices if isinstance(slices, tuple) else (slices,)
-    advanced = [i for i, s in enumerate(items) if not isinstance(s, (slice, type(None), type(Ellipsis)))]
     arrays = [s for s in items if backend.is_array(s)]
-    front = 0
-    if arrays and advanced[-1] - advanced[0] + 1 != len(advanced):
-        front = max(a.ndim for a in arrays)  # the ndim of the broadcast index
+    if not arrays:
+        return (slice(None),) + items, 0
+    ndim = max(a.ndim for a in arrays)  # the ndim of the broadcast index
+    if all(backend.is_array(s) or isinstance(s, int) for s in items):
+        xp = _xp(arrays[0])
+        rows = xp.reshape(xp.arange(n, dtype=arrays[0].dtype, device=backend.device_of(arrays[0])),
+                          (n,) + (1,) * ndim)
+        return (rows,) + tuple(xp.asarray(s, dtype=arrays[0].dtype, device=backend.device_of(arrays[0]))
+                               if isinstance(s, int) else s for s in items), 0
+    advanced = [i for i, s in enumerate(items) if not isinstance(s, (slice, type(None), type(Ellipsis)))]
+    front = ndim if advanced[-1] - advanced[0] + 1 != len(advanced) else 0
     return (slice(None),) + items, front
