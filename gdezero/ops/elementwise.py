@@ -1061,6 +1061,11 @@ class WhereMask(Function):
                 gy * data_constant(lambda c, g: _mask_array(_xp(c).logical_not(c), g), condition, gy)
                 if need_b else None)
 
+    def taylor(self, c, a, b):
+        cond = c[0, ...]
+        ndim = max(a.ndim, b.ndim, cond.ndim + 1) - 1
+        return S.where(cond, S.align(a, ndim), S.align(b, ndim))
+
     def batch(self, xs, batched):
         ndim = max([x.ndim - b for x, b in zip(xs, batched)])
         c, a, b = (batch_pad(x, ndim) if bt else x for x, bt in zip(xs, batched))
