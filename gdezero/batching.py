@@ -275,8 +275,8 @@ def _from_front(x, axis):
     return transpose(x, order)
 
 
-def _run(f, args, axes, n, out_axes):
-    level = _depth.get() + 1
+def _run(f, args, axes, n, out_axes, level=None):
+    level = _depth.get() + 1 if level is None else level
     token = _depth.set(level)
     try:
         y = f(*[a if ax is None else _wrap(a, level) for a, ax in zip(args, axes)])
@@ -381,3 +381,50 @@ def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
     mapped.__name__ = getattr(f, "__name__", "mapped")
     mapped.__doc__ = getattr(f, "__doc__", None)
     return mapped
+
+
+# ============================================================================ transforms inside vmap
+def lift(transform: Callable[..., Any], f: Callable[..., Any], x: Any, *rest: Any) -> Any:
+    """``transform(f, x, *rest)`` (jvp, taylor, derivatives) where some of its arrays are
+    batched: the transform of the mapped f on the whole batch, its results batched again.
+    A transform commutes with vmap, and the mapped f records the batch's own graph, which
+    the transform walks with the ops' ordinary rules."""
+    leaves = [v for v in _flat((x,) + rest) if isinstance(v, Variable)]
+    level = max(v._level for v in leaves)
+    n = next(v.value.shape[0] for v in leaves if v._level == level)
+
+    def whole(v):  # one level down, every entry with the batch axis
+        if isinstance(v, (tuple, list)):
+            return type(v)(whole(u) for u in v)
+        if isinstance(v, Variable) and v._level == level:
+            return v.value
+        if v is None:
+            return v
+        v = as_variable(v)
+        return broadcast_to(reshape(v, (1,) + tuple(v.shape)), (n,) + tuple(v.shape))
+
+    def mapped(*args):
+        outs, multi = _run(f, list(args), [0] * len(args), n, 0, level)
+        return tuple(outs) if multi else outs[0]
+
+    out = transform(mapped, whole(x), *[whole(r) for r in rest])
+    return _rewrap(out, level)
+
+
+def _flat(items):
+    for v in items:
+        if isinstance(v, (tuple, list)):
+            yield from _flat(v)
+        else:
+            yield v
+
+
+def _rewrap(out, level):
+    if isinstance(out, (tuple, list)):
+        return type(out)(_rewrap(o, level) for o in out)
+    return _wrap(out, level)
+
+
+def batched_in(*items: Any) -> bool:
+    """Whether any Variable among `items` (nested tuples and lists too) is batched."""
+    return any(isinstance(v, Variable) and v._level for v in _flat(items))

@@ -451,6 +451,12 @@ def _dask_leading_arrays(array, items):
     return reshape(da, rows[da.reshape(flat, (-1,))], shape + tuple(array.shape[k:]))
 
 
+def integers_are_advanced(array):
+    """Whether an integer beside an integer-array index counts as an advanced index (NumPy:
+    yes, so `x[0, :, idx]` puts idx's axes first; torch: no, it is basic)."""
+    return not array_api_compat.is_torch_array(array)
+
+
 def _is_bool(index):
     return str(index.dtype) == "bool"
 

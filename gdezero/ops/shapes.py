@@ -600,6 +600,7 @@ def _batch_index(slices, n):
                           (n,) + (1,) * ndim)
         return (rows,) + tuple(xp.asarray(s, dtype=arrays[0].dtype, device=backend.device_of(arrays[0]))
                                if isinstance(s, int) else s for s in items), 0
-    advanced = [i for i, s in enumerate(items) if not isinstance(s, (slice, type(None), type(Ellipsis)))]
+    basic = (slice, type(None), type(Ellipsis)) + (() if backend.integers_are_advanced(arrays[0]) else (int,))
+    advanced = [i for i, s in enumerate(items) if not isinstance(s, basic)]
     front = ndim if advanced[-1] - advanced[0] + 1 != len(advanced) else 0
     return (slice(None),) + items, front

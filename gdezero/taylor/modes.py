@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, TypeAlias
 
 from gdezero.backend import is_array
+from gdezero.batching import batched_in, lift
 from gdezero.core import Variable, VariableLike, as_variable, using_config
 from gdezero.functional import grad
 from gdezero.taylor import series as S
@@ -162,6 +163,8 @@ def jvp(f: Callable[..., Any], x: Inputs, v: Inputs) -> tuple[Any, Any]:
     >>> print(dz)
     variable(3.0)
     """
+    if batched_in(x, v):  # inside vmap
+        return lift(jvp, f, x, v)
     xs, single_x = _as_tuple(x)
     vs, _ = _as_tuple(v)
     if len(vs) != len(xs):
@@ -220,6 +223,8 @@ def taylor(f: Callable[..., Variable], x: Inputs, series: Any) -> list[Variable]
     >>> np.allclose([float(y.data) for y in ys], [1.0, 1.0, 1 / 2, 1 / 6])
     True
     """
+    if batched_in(x, series):  # inside vmap
+        return lift(taylor, f, x, series)
     xs, single_x = _as_tuple(x)
     per_input = [series] if single_x else list(series)
     if len(per_input) != len(xs):
@@ -295,6 +300,8 @@ def derivatives(f: Callable[..., Variable], x: Inputs, n: int, v: Inputs | None 
         raise ValueError(f"derivatives: n must be an int >= 0, got {n!r}")
     if method not in _METHODS:
         raise ValueError(f"derivatives: method must be one of {_METHODS}, got {method!r}")
+    if batched_in(x, v):  # inside vmap
+        return lift(lambda g, x, v: derivatives(g, x, n, v, method), f, x, v)
     xs, single_x = _as_tuple(x)
     vs = (None,) * len(xs) if v is None else _as_tuple(v)[0]
     if len(vs) != len(xs):
