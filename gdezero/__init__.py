@@ -6,8 +6,8 @@ from gdezero import (
     taylor,
 )
 from gdezero._version import __version__
-from gdezero.batching import vmap
 from gdezero.backend import get_array_module, gpu_available
+from gdezero.batching import vmap
 from gdezero.core import (
     Config,
     Function,

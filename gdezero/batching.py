@@ -20,13 +20,13 @@ from __future__ import annotations
 import contextvars
 import copy
 import math
-import weakref
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from gdezero import backend, core
-from gdezero.core import UNRECORDED, Constant, Function, Variable, _is_recording, as_variable
+from gdezero.core import UNRECORDED, Constant, Variable, _is_recording, as_variable
 from gdezero.ops.shapes import broadcast_to, concatenate, get_item, reshape, stack, sum_to, transpose
 
 __all__ = ["vmap", "Batched"]
@@ -164,8 +164,9 @@ def _batched_class(cls, cache={}):  # noqa: B006 (the cache of per-op subclasses
                 return gxs  # the engine names the wrong count
             out = tuple(_summed_back(x, gx) for x, gx in zip(self.inputs, (gxs,) if single else gxs))
             return out[0] if single else out
-        sub = type(cls.__name__, (cls,), {"backward": backward, "__qualname__": cls.__qualname__,
-                                          "__module__": cls.__module__, "label": getattr(cls, "label", cls.__name__)})
+        sub = type(cls.__name__, (cls,), {
+            "backward": backward, "__qualname__": cls.__qualname__, "__module__": cls.__module__,
+            "label": getattr(cls, "label", cls.__name__)})
         cache[cls] = sub
     return sub
 
@@ -391,7 +392,7 @@ def lift(transform: Callable[..., Any], f: Callable[..., Any], x: Any, *rest: An
     the transform walks with the ops' ordinary rules."""
     leaves = [v for v in _flat((x,) + rest) if isinstance(v, Variable)]
     level = max(v._level for v in leaves)
-    n = next(v.value.shape[0] for v in leaves if v._level == level)
+    n = next(v.value.shape[0] for v in leaves if isinstance(v, Batched) and v._level == level)
 
     def whole(v):  # one level down, every entry with the batch axis
         if isinstance(v, (tuple, list)):

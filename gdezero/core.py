@@ -12,7 +12,7 @@ import contextvars
 import heapq
 import math
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from gdezero import backend
@@ -668,11 +668,15 @@ class _BatchHook:
     """Where gdezero.batching plugs in: the engine knows only that a Variable with a
     non-zero `_level` is batched, and hands a call on one to `apply`."""
 
-    def apply(self, f, inputs):
-        raise RuntimeError(f"{type(f).__name__} got a batched Variable, but gdezero.batching "
-                           f"is not loaded; import gdezero")
+    apply: Callable[..., Any]
+    checked_grad: Callable[..., Any]
+    data_constant: Callable[..., Any]
 
-    checked_grad = data_constant = apply
+    def __init__(self) -> None:
+        def missing(*args: Any) -> Any:
+            raise RuntimeError("a batched Variable reached the engine without gdezero.batching "
+                               "loaded; import gdezero")
+        self.apply = self.checked_grad = self.data_constant = missing
 
 
 batch_hook = _BatchHook()

@@ -7,13 +7,12 @@ needs `cleargrad()` between orders (as in JAX and torch.autograd.grad).
 from __future__ import annotations
 
 import math
-
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
 from gdezero import backend
-from gdezero.core import UNRECORDED, Constant, Ones, Variable, _leaf, _not_recorded, as_variable, backprop
 from gdezero.batching import vmap
+from gdezero.core import UNRECORDED, Constant, Ones, Variable, _leaf, _not_recorded, as_variable, backprop
 from gdezero.ops.shapes import reshape
 
 
@@ -274,7 +273,7 @@ def _columns(f, xs, outputs, several_outputs):
     tangents = vmap(lambda *v: jvp(f, tuple(xs), tuple(v))[1])(*_basis(xs[0], n, shapes))
     tangents = tangents if several_outputs else (tangents,)
     start = 0
-    for j, (x, shape) in enumerate(zip(xs, shapes)):
+    for j, shape in enumerate(shapes):
         size = math.prod(shape)
         for i, (y, t) in enumerate(zip(outputs, tangents)):
             cols = t[start:start + size]  # (size, *y.shape): d y / d x_j along each direction

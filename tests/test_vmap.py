@@ -136,7 +136,7 @@ def test_gradients_flow_through_vmap_to_the_mapped_inputs(name, arr):
     w = arr(_data(out_shape, 99))
     vs = [gd.Variable(x) for x in xs]
     got = gd.grad(F.sum(gd.vmap(f)(*vs) * w), vs)
-    for k, (x, g) in enumerate(zip(xs, got)):
+    for k, g in enumerate(got):
         want = []
         for i in range(N):
             ex = [gd.Variable(xj[i, ...]) for xj in xs]

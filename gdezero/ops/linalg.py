@@ -58,8 +58,8 @@ class MatMul(Function):
         ndim = max(na, nb, 2)
         y = matmul(batch_pad(a, ndim) if ba else a, batch_pad(b, ndim) if bb else b)
         if na == 1 or nb == 1:
-            keep = tuple(y.shape[:-2]) + ((y.shape[-2],) if na > 1 else ()) + ((y.shape[-1],) if nb > 1 else ())
-            y = reshape(y, keep)
+            rows, cols = ((y.shape[-2],) if na > 1 else ()), ((y.shape[-1],) if nb > 1 else ())
+            y = reshape(y, tuple(y.shape[:-2]) + rows + cols)
         return y
 
 
