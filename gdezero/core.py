@@ -774,8 +774,9 @@ class Function:
         elif n == 2:
             x0, x1 = inputs
             if type(x0) is not Variable or type(x1) is not Variable:
-                x0, x1 = inputs = (_as_input(x0), _as_input(x1))
-                if x0._level or x1._level:
+                if not isinstance(x0, Variable) or not isinstance(x1, Variable):
+                    x0, x1 = inputs = (_as_input(x0), _as_input(x1))
+                if x0._level or x1._level:  # a batched input (vmap): the op's batching rule
                     return batch_hook.apply(self, inputs)
             d0, d1 = x0.data, x1.data
             if type(d0) not in _SINGLE_DEVICE_TYPES or type(d1) not in _SINGLE_DEVICE_TYPES:
