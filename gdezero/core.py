@@ -696,7 +696,12 @@ class Function:
     - optionally ``taylor(self, *xs)``: each ``xs[i]`` holds input i's Taylor coefficients
       ``[x_0, ..., x_K]`` (stacked along a new first axis); it returns the output's
       coefficients the same way, ``y_0`` being the forward value. Its first order is
-      forward mode (jvp).
+      forward mode (jvp);
+    - optionally a batching rule for `gdezero.vmap`: ``batch_rule = "elementwise"`` for an
+      op that maps each element (operands are aligned per example), or
+      ``batch(self, xs, batched)``, which gets the inputs' values (a batched one with the
+      batch axis first; ``batched`` says which) and returns the output's value the same way,
+      built from gdezero ops. Without one, vmap loops over the batch (with a warning).
 
     An instance records one call (single use). Inside `forward` and `backward`,
     ``self.inputs`` are the input Variables, ``self.outputs`` weak references to the
