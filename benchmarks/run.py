@@ -555,7 +555,7 @@ def b1(args):
                 rosenbrock, tx, vectorize=True)
             impls["pytorch-func"] = lambda tx=tx: torch.func.hessian(rosenbrock)(tx)
         case = Case("B1", f"Hessian of Rosenbrock-n, n={n}", rosenbrock_hessian_numpy(x0), impls,
-                    rtol=1e-10, atol=1e-9, number=1 if n > 300 else 5)
+                    rtol=1e-10, atol=1e-9, number=1 if n > 300 or args.quick else 5)
         rows.extend(run_case(case, args.repeats))
     return rows
 
@@ -585,7 +585,8 @@ def b2(args):
     if torch is not None:
         tx = torch.from_numpy(x0)
         impls["pytorch-jacfwd"] = lambda: torch.func.jacfwd(tall)(tx)
-    return Case("B2", "Jacobian R^2 -> R^1000, mode='auto'", tall_jacobian_numpy(x0), impls, number=5)
+    return Case("B2", "Jacobian R^2 -> R^1000, mode='auto'", tall_jacobian_numpy(x0), impls,
+                number=1 if args.quick else 5)
 
 
 def mlp_params(rng):
@@ -623,7 +624,7 @@ def b3(args):
         grads = torch.func.vmap(torch.func.grad(mlp_loss), in_dims=(None, 0, 0))
         impls["pytorch-vmap-grad"] = lambda: list(grads(tp, tX, tT))
     return Case("B3", f"per-example gradients, 20-32-1 tanh MLP, {args.n_samples} samples",
-                mlp_grads_numpy(params, X, T), impls, number=3)
+                mlp_grads_numpy(params, X, T), impls, number=1 if args.quick else 3)
 
 
 def bump(x):
@@ -639,7 +640,7 @@ def b4(args):
              "gdezero-vmap-chunks": lambda: gd.vmap(bump, chunk_size=100)(X),
              "numpy": lambda: np.sum(np.exp(-X * X) * np.sin(X) + 1.0, axis=1)}
     case = Case("B4", f"vmap(f)(X) vs f batched by hand, X {X.shape[0]} x {X.shape[1]}", expected,
-                impls, number=3)
+                impls, number=1 if args.quick else 3)
     for impl, chunks in (("gdezero-vmap", None), ("gdezero-vmap-chunks", 100)):
         def inference(chunks=chunks):  # no graph kept: what chunk_size bounds is the live work
             with gd.no_grad():
