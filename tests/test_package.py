@@ -77,3 +77,9 @@ def test_extras_viz_dask_docs_all():
     assert {"sphinx", "pydata-sphinx-theme", "numpydoc", "sphinx-gallery"} <= {
         re.split(r"[<>=\[]", r)[0] for r in extras["docs"]}
     assert extras["all"] == ["gdezero[viz,dask,scipy,progress,torch]"]
+
+
+def test_gpu_extras_pin_one_cupy_wheel_per_cuda_major_version():
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert extras["gpu"] == ["cupy-cuda12x"]
+    assert extras["gpu-cuda13"] == ["cupy-cuda13x"]
