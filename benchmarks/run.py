@@ -15,6 +15,12 @@ Workloads (issue 7):
   W6  many Newton steps with create_graph=True (+ memory growth after gc.collect())
   W7  derivatives(F.tanh, x, 30) on 1e5 points by Taylor mode (+ peak memory), beside
       nested reverse mode at its largest order within the cap
+  B1  Hessian of Rosenbrock-n, n = 100 and 1000 (one batched double backward), beside
+      torch.autograd.functional.hessian(vectorize=True) and torch.func.hessian
+  B2  Jacobian R^2 -> R^1000 with mode="auto" (forward: vmap of jvp), beside torch.func.jacfwd
+  B3  per-example gradients of a 20-32-1 tanh MLP over 1000 samples (vmap of grad), beside
+      torch.func.vmap(torch.func.grad)
+  B4  vmap(f)(X) against the same f batched by hand (+ peak memory with chunk_size)
   W8  (--w8 or --only W8, minutes) one Rosenbrock HVP at n = 1e8 on a Dask LocalCluster of 2 worker
       processes x 1 thread (+ each worker's peak memory), beside NumPy gdezero at n = 1e7
 
@@ -371,7 +377,7 @@ def tanh_derivatives_gdezero(x0, order):
     x = gd.Variable(x0)
     out, g = [], F.tanh(x)
     for _ in range(order):
-        g = gd.grad(g, x, create_graph=True)
+        g = gd.grad(g, x, grad_outputs=np.ones_like(x0), create_graph=True)
         out.append(g)
     return out
 
@@ -521,7 +527,131 @@ def w7(args):
                  "text": f"order {n} only (the largest within {args.cap:g} s), peak {peak / 1e6:.0f} MB"})
     return rows
 
-WORKLOADS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7}
+# ============================================================================ B1-B4: batching (vmap)
+def rosenbrock_hessian_numpy(x):
+    """The analytic Hessian of Rosenbrock-n (as scipy.optimize.rosen_hess)."""
+    n = len(x)
+    h = np.zeros((n, n))
+    off = -400 * x[:-1]
+    h[np.arange(n - 1), np.arange(1, n)] = off
+    h[np.arange(1, n), np.arange(n - 1)] = off
+    diag = np.zeros(n)
+    diag[0] = 1200 * x[0] ** 2 - 400 * x[1] + 2
+    diag[1:-1] = 202 + 1200 * x[1:-1] ** 2 - 400 * x[2:]
+    diag[-1] = 200
+    h[np.arange(n), np.arange(n)] = diag
+    return h
+
+
+def b1(args):
+    rows = []
+    for n in args.n_hessian:
+        x0 = np.random.default_rng(1).uniform(-2, 2, n)
+        impls = {"gdezero": lambda x0=x0: gd.hessian(rosenbrock, x0),
+                 "numpy": lambda x0=x0: rosenbrock_hessian_numpy(x0)}
+        if torch is not None:
+            tx = torch.from_numpy(x0)
+            impls["pytorch-vectorize"] = lambda tx=tx: torch.autograd.functional.hessian(
+                rosenbrock, tx, vectorize=True)
+            impls["pytorch-func"] = lambda tx=tx: torch.func.hessian(rosenbrock)(tx)
+        case = Case("B1", f"Hessian of Rosenbrock-n, n={n}", rosenbrock_hessian_numpy(x0), impls,
+                    rtol=1e-10, atol=1e-9, number=1 if n > 300 or args.quick else 5)
+        rows.extend(run_case(case, args.repeats))
+    return rows
+
+
+B2_T = np.linspace(0.0, 1.0, 1000)
+
+
+def tall(x):
+    """R^2 -> R^1000: sin(x0 t) exp(x1 t)."""
+    t = B2_T if isinstance(x, gd.Variable) else torch.from_numpy(B2_T)
+    if isinstance(x, gd.Variable):
+        return F.sin(x[0] * t) * F.exp(x[1] * t)
+    return torch.sin(x[0] * t) * torch.exp(x[1] * t)
+
+
+def tall_jacobian_numpy(x):
+    t = B2_T
+    s, c, e = np.sin(x[0] * t), np.cos(x[0] * t), np.exp(x[1] * t)
+    return np.stack([c * t * e, s * e * t], axis=1)
+
+
+def b2(args):
+    x0 = np.array([0.7, -0.3])
+    impls = {"gdezero": lambda: gd.jacobian(tall, x0, mode="auto"),
+             "gdezero-rev": lambda: gd.jacobian(tall, x0, mode="rev"),
+             "numpy": lambda: tall_jacobian_numpy(x0)}
+    if torch is not None:
+        tx = torch.from_numpy(x0)
+        impls["pytorch-jacfwd"] = lambda: torch.func.jacfwd(tall)(tx)
+    return Case("B2", "Jacobian R^2 -> R^1000, mode='auto'", tall_jacobian_numpy(x0), impls,
+                number=1 if args.quick else 5)
+
+
+def mlp_params(rng):
+    return [rng.normal(size=(20, 32)) / 4, rng.normal(size=32) / 4, rng.normal(size=(32, 1)) / 4,
+            rng.normal(size=1) / 4]
+
+
+def mlp_loss(params, x, t):
+    """The squared error of a 20-32-1 tanh MLP on one example (gdezero or torch)."""
+    w1, b1, w2, b2 = params
+    if isinstance(x, gd.Variable):
+        return F.sum((F.tanh(x @ w1 + b1) @ w2 + b2 - t) ** 2)
+    return ((torch.tanh(x @ w1 + b1) @ w2 + b2 - t) ** 2).sum()
+
+
+def mlp_grads_numpy(params, X, T):
+    w1, b1, w2, b2 = params
+    h = np.tanh(X @ w1 + b1)
+    r = 2 * (h @ w2 + b2 - T[:, None])  # (N, 1)
+    dh = r @ w2.T * (1 - h ** 2)  # (N, 32)
+    return [X[:, :, None] * dh[:, None, :], dh, h[:, :, None] * r[:, None, :], r]
+
+
+def b3(args):
+    rng = np.random.default_rng(3)
+    params = mlp_params(rng)
+    X, T = rng.normal(size=(args.n_samples, 20)), rng.normal(size=args.n_samples)
+    ps = [gd.Variable(p) for p in params]
+    per_example = gd.vmap(lambda x, t: gd.grad(mlp_loss(ps, x, t), ps), in_axes=(0, 0))
+    impls = {"gdezero": lambda: list(per_example(X, T)),
+             "numpy": lambda: mlp_grads_numpy(params, X, T)}
+    if torch is not None:
+        tp = tuple(torch.from_numpy(p) for p in params)
+        tX, tT = torch.from_numpy(X), torch.from_numpy(T)
+        grads = torch.func.vmap(torch.func.grad(mlp_loss), in_dims=(None, 0, 0))
+        impls["pytorch-vmap-grad"] = lambda: list(grads(tp, tX, tT))
+    return Case("B3", f"per-example gradients, 20-32-1 tanh MLP, {args.n_samples} samples",
+                mlp_grads_numpy(params, X, T), impls, number=1 if args.quick else 3)
+
+
+def bump(x):
+    return F.sum(F.exp(-x * x) * F.sin(x) + 1.0)
+
+
+def b4(args):
+    X = np.random.default_rng(4).normal(size=(1000, args.n_b4 // 1000))
+    expected = np.sum(np.exp(-X * X) * np.sin(X) + 1.0, axis=1)
+    impls = {"gdezero-vmap": lambda: gd.vmap(bump)(X),
+             "gdezero-by-hand": lambda: F.sum(F.exp(-gd.Variable(X) ** 2) * F.sin(gd.Variable(X)) + 1.0,
+                                              axis=1),
+             "gdezero-vmap-chunks": lambda: gd.vmap(bump, chunk_size=100)(X),
+             "numpy": lambda: np.sum(np.exp(-X * X) * np.sin(X) + 1.0, axis=1)}
+    case = Case("B4", f"vmap(f)(X) vs f batched by hand, X {X.shape[0]} x {X.shape[1]}", expected,
+                impls, number=1 if args.quick else 3)
+    for impl, chunks in (("gdezero-vmap", None), ("gdezero-vmap-chunks", 100)):
+        def inference(chunks=chunks):  # no graph kept: what chunk_size bounds is the live work
+            with gd.no_grad():
+                return gd.vmap(bump, chunk_size=chunks)(X)
+        peak = traced_peak(inference) / X.nbytes
+        case.notes[impl] = {"peak_X": peak, "text": f"peak {peak:.2f} x the size of X (no_grad)"}
+    return case
+
+
+WORKLOADS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7,
+             "B1": b1, "B2": b2, "B3": b3, "B4": b4}
 
 
 # ============================================================================ W8: HVP on a Dask cluster
@@ -615,11 +745,13 @@ def run_case(case, repeats):
                      "samples_s": samples, "calls_per_sample": case.number,
                      **{k: v for k, v in case.notes.get(impl, {}).items()}})
     best = {r["impl"]: r["min_s"] for r in rows}
+    torch_best = min([t for impl, t in best.items() if impl.startswith("pytorch")], default=None)
     for r in rows:
         if r["impl"].startswith("gdezero"):
-            r["ratio_numpy"] = r["min_s"] / best["numpy"]
-            if "pytorch" in best:
-                r["ratio_pytorch"] = r["min_s"] / best["pytorch"]
+            if "numpy" in best:
+                r["ratio_numpy"] = r["min_s"] / best["numpy"]
+            if torch_best is not None:  # against PyTorch's best implementation
+                r["ratio_pytorch"] = r["min_s"] / torch_best
     return rows
 
 
@@ -652,6 +784,9 @@ def parse_args(argv=None):
     p.add_argument("--max-order", type=int, help="W5's highest order (default 30; quick 30)")
     p.add_argument("--cap", type=float, help="seconds one nested-reverse run may take before the "
                                              "next order is skipped (default 3; quick 0.1)")
+    p.add_argument("--n-hessian", type=int, nargs="+", help="B1 sizes (default 100 1000; quick 100)")
+    p.add_argument("--n-samples", type=int, help="B3 samples (default 1000; quick 100)")
+    p.add_argument("--n-b4", type=int, help="B4 elements of X (default 1e6; quick 1e4)")
     p.add_argument("--only", nargs="+", choices=sorted(WORKLOADS) + ["W8"],
                    help="run only these workloads (W8 here implies --w8: --only W8 runs it alone)")
     p.add_argument("--json", metavar="PATH", help="write the raw numbers here")
@@ -666,10 +801,11 @@ def parse_args(argv=None):
         args.w8 = True
         args.only = [name for name in args.only if name != "W8"] or ["W8"]
     defaults = dict(n_points=10**4, n_rosen=10**4, newton_steps=2000, repeats=3, inner=20,
-                    n_taylor=10**4, max_order=30, cap=0.1, n_dask=10**6, dask_chunk=10**5) \
+                    n_taylor=10**4, max_order=30, cap=0.1, n_dask=10**6, dask_chunk=10**5,
+                    n_hessian=[100], n_samples=100, n_b4=10**4) \
         if args.quick else dict(n_points=10**6, n_rosen=10**6, newton_steps=20000, repeats=7,
                                 inner=200, n_taylor=10**5, max_order=30, cap=3.0, n_dask=10**8,
-                                dask_chunk=10**6)
+                                dask_chunk=10**6, n_hessian=[100, 1000], n_samples=1000, n_b4=10**6)
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)

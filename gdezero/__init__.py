@@ -7,6 +7,7 @@ from gdezero import (
 )
 from gdezero._version import __version__
 from gdezero.backend import get_array_module, gpu_available
+from gdezero.batching import vmap
 from gdezero.core import (
     Config,
     Function,
@@ -23,7 +24,7 @@ from gdezero.taylor import derivatives, jvp
 __all__ = [
     "Variable", "Parameter", "Function", "Config", "using_config", "no_grad",
     "as_array", "as_variable", "get_array_module", "gpu_available",
-    "grad", "hvp", "hessian", "jacobian", "jvp", "taylor", "derivatives", "func", "__version__",
+    "grad", "hvp", "hessian", "jacobian", "jvp", "taylor", "derivatives", "func", "vmap", "__version__",
 ]
 
 # Submodules a user reaches as `gd.NAME` without importing them: loaded on first access

@@ -27,7 +27,7 @@ import contextvars
 import heapq
 import math
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from gdezero import backend
@@ -228,6 +228,7 @@ class Variable:
     __array_ufunc__ = None
     __array_priority__ = 200
     _constant = False  # see Constant
+    _level = 0  # a vmap level for a batched Variable (gdezero.batching); 0: not batched
     data: Array
     name: str | None
     grad: Variable | None
@@ -764,6 +765,24 @@ def _cut_path(i):
 
 
 # ============================================================================ Function
+class _BatchHook:
+    """Where gdezero.batching plugs in: the engine knows only that a Variable with a
+    non-zero `_level` is batched, and hands a call on one to `apply`."""
+
+    apply: Callable[..., Any]
+    checked_grad: Callable[..., Any]
+    data_constant: Callable[..., Any]
+
+    def __init__(self) -> None:
+        def missing(*args: Any) -> Any:
+            raise RuntimeError("a batched Variable reached the engine without gdezero.batching "
+                               "loaded; import gdezero")
+        self.apply = self.checked_grad = self.data_constant = missing
+
+
+batch_hook = _BatchHook()
+
+
 class Function:
     """A node of the graph: subclass it to add a differentiable operation.
 
@@ -778,7 +797,12 @@ class Function:
     - optionally ``taylor(self, *xs)``: each ``xs[i]`` holds input i's Taylor coefficients
       ``[x_0, ..., x_K]`` (stacked along a new first axis); it returns the output's
       coefficients the same way, ``y_0`` being the forward value. Its first order is
-      forward mode (jvp).
+      forward mode (jvp);
+    - optionally a batching rule for `gdezero.vmap`: ``batch_rule = "elementwise"`` for an
+      op that maps each element (operands are aligned per example), or
+      ``batch(self, xs, batched)``, which gets the inputs' values (a batched one with the
+      batch axis first; ``batched`` says which) and returns the output's value the same way,
+      built from gdezero ops. Without one, vmap loops over the batch (with a warning).
 
     An instance records one call (single use). Inside `forward` and `backward`,
     ``self.inputs`` are the input Variables, ``self.outputs`` weak references to the
@@ -844,16 +868,22 @@ class Function:
         n = len(inputs)
         if n == 1:  # the fast path, for unary and binary ops (nearly all): no loops
             x0 = inputs[0]
-            if not isinstance(x0, Variable):
-                x0 = _as_input(x0)
-                inputs = (x0,)
+            if type(x0) is not Variable:
+                if not isinstance(x0, Variable):
+                    x0 = _as_input(x0)
+                    inputs = (x0,)
+                elif x0._level:  # a batched input (vmap): the op's batching rule runs instead
+                    return batch_hook.apply(self, inputs)
             ys = self.forward(x0.data)
             live = not x0._constant
             generation = x0.generation
         elif n == 2:
             x0, x1 = inputs
-            if not isinstance(x0, Variable) or not isinstance(x1, Variable):
-                x0, x1 = inputs = (_as_input(x0), _as_input(x1))
+            if type(x0) is not Variable or type(x1) is not Variable:
+                if not isinstance(x0, Variable) or not isinstance(x1, Variable):
+                    x0, x1 = inputs = (_as_input(x0), _as_input(x1))
+                if x0._level or x1._level:  # a batched input (vmap): the op's batching rule
+                    return batch_hook.apply(self, inputs)
             d0, d1 = x0.data, x1.data
             if type(d0) not in _SINGLE_DEVICE_TYPES or type(d1) not in _SINGLE_DEVICE_TYPES:
                 backend.check_operands((d0, d1))  # one clear error for mixed backends or devices
@@ -863,6 +893,8 @@ class Function:
             generation = g0 if g0 > g1 else g1
         else:  # the generic path
             inputs = tuple([_as_input(x) for x in inputs])
+            if any([x._level for x in inputs]):
+                return batch_hook.apply(self, inputs)
             xs = [x.data for x in inputs]
             if xs:
                 backend.check_operands(xs)
@@ -951,6 +983,7 @@ def _record(f, ys, live, generation):
 # ============================================================================ the engine's ops
 class Add(Function):
     """y = x0 + x1 (broadcasting): how backprop adds up the gradients reaching a Variable."""
+    batch_rule = "elementwise"
 
     def forward(self, x0, x1):
         return x0 + x1
@@ -998,8 +1031,17 @@ class BroadcastTo(Function):
         return S.broadcast_to(x, self.shape)
 
 
+def data_constant(fn: Any, *xs: Variable) -> Variable:
+    """Constant(fn(*data)) for an elementwise computation on the data of `xs` (a mask, a
+    tie share): under vmap it is batched as they are, so per-example shapes line up."""
+    if any([x._level for x in xs]):
+        return batch_hook.data_constant(fn, xs)
+    return Constant(fn(*[x.data for x in xs]))
+
+
 class Copy(Function):
     """y = x with its own array: what backprop hands out instead of an alias."""
+    batch_rule = "elementwise"
 
     def forward(self, x):
         return backend.namespace_of_type(x).asarray(x, copy=True)
@@ -1013,6 +1055,7 @@ class Copy(Function):
 
 class Cast(Function):
     """y = x in another float dtype: how the engine gives a gradient its input's dtype."""
+    batch_rule = "elementwise"
 
     def __init__(self, dtype):
         self.dtype = dtype
@@ -1061,6 +1104,8 @@ def _checked_grad(f, x, gx):
             raise TypeError(f"{type(f).__name__}.backward returned {type(gx).__name__} for "
                             f"input {_position(f, x)}; return a Variable (or an array, or None)")
         gx = Constant(gx)
+    if gx._level or x._level:  # batched (vmap): shapes are per example
+        return batch_hook.checked_grad(f, x, gx)
     gd, xd = gx.data, x.data
     if type(gd) is not type(xd):
         i = _position(f, x)
@@ -1135,7 +1180,7 @@ def _copy_out(g, create_graph):
     with it, a constant stays a constant (its derivative is zero) and anything else
     gets a recorded Copy node.
     """
-    if create_graph:
+    if create_graph or g._level:  # a batched g: its Copy batches (unrecorded without create_graph)
         return Copy()(g)
     out = Variable(g.xp.asarray(g.data, copy=True))
     out.generation = UNRECORDED

@@ -91,7 +91,7 @@ def _enter(x, i, api, record):
     to this argument (not to a Variable f also closes over); linked to x when an enclosing
     transform differentiates through it."""
     if isinstance(x, Variable):
-        v = Copy()(x) if record and not x._constant else Variable(x.data)
+        v = Copy()(x) if record and not x._constant else x.detach()  # a Batched x stays batched (vmap)
     elif is_array(x):
         v = Variable(x)
     else:

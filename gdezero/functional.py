@@ -6,10 +6,12 @@ needs `cleargrad()` between orders (as in JAX and torch.autograd.grad).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
 from gdezero import backend
+from gdezero.batching import vmap
 from gdezero.core import (
     UNRECORDED,
     Constant,
@@ -21,11 +23,17 @@ from gdezero.core import (
     as_variable,
     backprop,
 )
-from gdezero.ops.shapes import reshape, stack
+from gdezero.ops.shapes import reshape
 
 
 def _seed(y, g):
     if g is None:
+        if y.size != 1:
+            raise ValueError(f"grad(): an output of shape {tuple(y.shape)} needs grad_outputs (one "
+                             f"weight per element); grad can be implicitly created only for "
+                             f"scalar outputs (Variable.backward() seeds ones)")
+        if y._level:  # batched (vmap): the seed is one example's
+            return _leaf(Ones, y.xp.ones(y.shape, dtype=y.dtype, device=y.device))
         return _leaf(Ones, backend.seed_like(y.data))
     g = g if isinstance(g, Variable) else Constant(g)
     if g.shape != y.shape:
@@ -48,11 +56,13 @@ def _variables(items, role):
 # One Variable in, one gradient out; a sequence in, a tuple out.
 @overload
 def grad(outputs: Variable | Sequence[Variable], inputs: Variable,
-         grad_outputs: Any = None, create_graph: bool = False) -> Variable: ...
+         grad_outputs: Any = None, create_graph: bool = False,
+         is_grads_batched: bool = False) -> Variable: ...
 @overload
 def grad(outputs: Variable | Sequence[Variable], inputs: Sequence[Variable],
-         grad_outputs: Any = None, create_graph: bool = False) -> tuple[Variable, ...]: ...
-def grad(outputs, inputs, grad_outputs=None, create_graph=False):
+         grad_outputs: Any = None, create_graph: bool = False,
+         is_grads_batched: bool = False) -> tuple[Variable, ...]: ...
+def grad(outputs, inputs, grad_outputs=None, create_graph=False, is_grads_batched=False):
     """Return the gradients of `outputs` with respect to `inputs`, touching no `Variable.grad`.
 
     As ``torch.autograd.grad``: the result is the vector-Jacobian product of
@@ -65,9 +75,13 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     inputs : Variable or sequence of Variable
         The Variables to differentiate with respect to.
     grad_outputs : Variable, array or sequence of them, optional
-        One weight per output, of the output's shape; ones by default.
+        One weight per output, of the output's shape; needed unless every output is a
+        scalar (then ones).
     create_graph : bool, default False
         Record the backward pass, so the gradients can be differentiated again.
+    is_grads_batched : bool, default False
+        Each `grad_outputs` entry has a leading batch axis: the result is the batch of
+        vector-Jacobian products (with that axis too), from one batched backward pass.
 
     Returns
     -------
@@ -84,7 +98,8 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
         When an output was not recorded (computed under `no_grad`, or a gradient made with
         ``create_graph=False``).
     ValueError
-        When `grad_outputs` does not match the outputs in number or shape.
+        When `grad_outputs` does not match the outputs in number or shape, or is missing
+        for an output that is not a scalar.
 
     Examples
     --------
@@ -99,6 +114,8 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     >>> gd.grad(a * b, [a, b])
     (variable(3.0), variable(1.0))
     """
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, create_graph)
     single = isinstance(inputs, Variable)
     inputs = _variables(inputs, "inputs")
     outputs = _variables(outputs, "outputs")
@@ -117,12 +134,23 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     for x in inputs:
         g = found.get(x)
         if g is None:
-            g = Variable(x.xp.zeros_like(x.data))
+            g = _zeros(x.shape, x) if x._level else Variable(x.xp.zeros_like(x.data))
         elif x in seen:  # an input listed twice gets a copy the second time: no alias
             g = _copy_out(g, create_graph)
         seen.add(x)
         grads.append(g)
     return grads[0] if single else tuple(grads)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, create_graph):
+    """grad with a batch of grad_outputs: grad itself mapped over the seeds (vmap), so every
+    op's backward runs once on the whole batch."""
+    if grad_outputs is None:
+        raise ValueError("grad(is_grads_batched=True) needs grad_outputs with a leading batch axis")
+    several = not (isinstance(grad_outputs, Variable) or not isinstance(grad_outputs, (list, tuple)))
+    seeds = list(grad_outputs) if several else [grad_outputs]
+    seeds = [g if isinstance(g, Variable) else Constant(g) for g in seeds]  # seeds need no gradient
+    return vmap(lambda *gs: grad(outputs, inputs, list(gs), create_graph))(*seeds)
 
 
 def scalar_output(f: Callable[..., Any], x: Variable, who: str) -> Variable:
@@ -217,24 +245,59 @@ def hvp(f: Callable[..., Variable], x: Any, v: Any, create_graph: bool = False) 
     return hv if several else hv[0]
 
 
-def _rows(output, xs, create_graph):
-    """The blocks d output / d x for every x in `xs`, each of shape output.shape + x.shape:
-    one backward pass per element of `output`, giving that row of every block at once."""
-    xp = output.xp
-    m = output.size
-    if output.generation == UNRECORDED:  # f ran under no_grad(): zeros would be a silent lie
-        raise _not_recorded("jacobian()")
-    if m == 0 or not _depends_on(output, xs):
-        return tuple(_zeros(tuple(output.shape) + tuple(x.shape), x) for x in xs)
-    rows = [[] for _ in xs]
-    for i in range(m):
-        seed = xp.zeros(m, dtype=output.dtype, device=output.device)
-        seed[i] = 1
-        found = grad(output, xs, grad_outputs=xp.reshape(seed, output.shape), create_graph=create_graph)
-        for block, g in zip(rows, found):
-            block.append(g)
-    return tuple(reshape(stack(block), tuple(output.shape) + tuple(x.shape))
-                 for block, x in zip(rows, xs))
+def _basis(like, n, shapes):
+    """The n x n identity split into blocks of columns, one per shape: block i has shape
+    (n, *shapes[i]), so row r is the r-th basis direction of the concatenated entries."""
+    xp = like.xp
+    eye = xp.eye(n, dtype=like.dtype, device=like.device)
+    blocks, start = [], 0
+    for shape in shapes:
+        size = math.prod(shape)
+        blocks.append(xp.reshape(eye[:, start:start + size], (n,) + tuple(shape)))
+        start += size
+    return blocks
+
+
+def _rows(outputs, xs, create_graph):
+    """The blocks d outputs[i] / d xs[j], of shape outputs[i].shape + xs[j].shape, by one
+    batched backward pass over every output element (the rows of the Jacobian)."""
+    live = [i for i, y in enumerate(outputs) if y.size and _depends_on(y, xs)]
+    blocks = [[_zeros(tuple(y.shape) + tuple(x.shape), x) for x in xs] for y in outputs]
+    if not live:
+        return blocks
+    shapes = [tuple(outputs[i].shape) for i in live]
+    seeds = _basis(outputs[live[0]], sum(math.prod(s) for s in shapes), shapes)
+    found = grad([outputs[i] for i in live], list(xs), grad_outputs=seeds,
+                 create_graph=create_graph, is_grads_batched=True)
+    start = 0
+    for i, shape in zip(live, shapes):
+        size = math.prod(shape)
+        for j, (x, g) in enumerate(zip(xs, found)):
+            blocks[i][j] = reshape(g[start:start + size], shape + tuple(x.shape))
+        start += size
+    return blocks
+
+
+def _columns(f, xs, outputs, several_outputs):
+    """The same blocks by forward mode: one jvp of every input direction at once (vmap
+    over the basis), the columns of the Jacobian."""
+    from gdezero.taylor import jvp  # taylor builds on this module
+    shapes = [tuple(x.shape) for x in xs]
+    n = sum(math.prod(s) for s in shapes)
+    blocks = [[None] * len(xs) for _ in outputs]
+    if n == 0:
+        return [[_zeros(tuple(y.shape) + tuple(x.shape), x) for x in xs] for y in outputs]
+    tangents = vmap(lambda *v: jvp(f, tuple(xs), tuple(v))[1])(*_basis(xs[0], n, shapes))
+    tangents = tangents if several_outputs else (tangents,)
+    start = 0
+    for j, shape in enumerate(shapes):
+        size = math.prod(shape)
+        for i, (y, t) in enumerate(zip(outputs, tangents)):
+            cols = t[start:start + size]  # (size, *y.shape): d y / d x_j along each direction
+            order = tuple(range(1, t.ndim)) + (0,)
+            blocks[i][j] = reshape(cols.transpose(order), tuple(y.shape) + shape)
+        start += size
+    return blocks
 
 
 def hessian(f: Callable[..., Variable], x: Any, create_graph: bool = False) -> Any:
@@ -276,12 +339,12 @@ def hessian(f: Callable[..., Variable], x: Any, create_graph: bool = False) -> A
     """
     xs, several = _inputs(x)
     g = grad(_require_scalar(f(*xs), "hessian"), xs, create_graph=True)
-    blocks = tuple(_rows(gi, xs, create_graph) for gi in g)
+    blocks = tuple(tuple(row) for row in _rows(list(g), xs, create_graph))
     return blocks if several else blocks[0][0]
 
 
-def jacobian(f: Callable[..., Any], x: Any, create_graph: bool = False) -> Any:
-    """The Jacobian of `f` at `x`, by reverse mode (one backward pass per output element).
+def jacobian(f: Callable[..., Any], x: Any, mode: str = "auto", create_graph: bool = False) -> Any:
+    """The Jacobian of `f` at `x`, in one batched pass: reverse (rows) or forward (columns).
 
     Parameters
     ----------
@@ -289,8 +352,13 @@ def jacobian(f: Callable[..., Any], x: Any, create_graph: bool = False) -> Any:
         Takes a Variable of `x`'s shape and returns a Variable (or array) of any shape.
     x : Variable, array, or a tuple of them
         The point; with a tuple, f is called as ``f(*x)``.
+    mode : {"auto", "rev", "fwd"}, default "auto"
+        ``"rev"``: one batched backward pass over the output elements; ``"fwd"``: one
+        batched forward (Taylor) pass over the input directions; ``"auto"``: forward when
+        the inputs have fewer elements than the outputs, else reverse.
     create_graph : bool, default False
-        Record the result's graph, for a further derivative.
+        Record the result's graph, for a further derivative (``"rev"``; ``"fwd"``
+        results carry no graph, so ``"auto"`` takes ``"rev"`` with create_graph).
 
     Returns
     -------
@@ -306,10 +374,18 @@ def jacobian(f: Callable[..., Any], x: Any, create_graph: bool = False) -> Any:
     variable([[2. 0.]
               [0. 4.]])
     """
+    if mode not in ("auto", "rev", "fwd"):
+        raise ValueError(f"jacobian: mode must be 'auto', 'rev' or 'fwd', got {mode!r}")
     xs, several = _inputs(x)
     y = f(*xs)
     several_outputs = isinstance(y, (tuple, list))
-    ys = tuple(as_variable(yi) for yi in y) if several_outputs else (as_variable(y),)
-    blocks = tuple(b if several else b[0] for b in (_rows(yi, xs, create_graph) for yi in ys))
+    ys = [as_variable(yi) for yi in y] if several_outputs else [as_variable(y)]
+    if any(yi.generation == UNRECORDED for yi in ys):  # f ran under no_grad(): zeros would be a lie
+        raise _not_recorded("jacobian()")
+    if mode == "auto":
+        n_in, n_out = sum(x.size for x in xs), sum(yi.size for yi in ys)
+        mode = "fwd" if n_in < n_out and not create_graph else "rev"
+    rows = _columns(f, xs, ys, several_outputs) if mode == "fwd" else _rows(ys, xs, create_graph)
+    blocks = tuple(tuple(b) if several else b[0] for b in rows)
     return blocks if several_outputs else blocks[0]
 

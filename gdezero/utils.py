@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gdezero.backend import Array, device_of, get_array_module, is_lazy, lazy_like, to_numpy
-from gdezero.core import Variable, VariableLike
+from gdezero.core import Variable, VariableLike, as_variable
 from gdezero.functional import grad
 
 __all__ = ["numerical_grad", "gradient_check", "gradgradcheck", "array_equal", "array_allclose",
@@ -174,7 +174,8 @@ def gradient_check(f: Callable[..., Variable], x: VariableLike, *args: Any, rtol
     x = _as_float(x)
     expected = _slopes64(f, x, args, kwargs, 1e-4)
     xv = Variable(x)
-    got = grad(f(xv, *args, **kwargs), xv)
+    y = as_variable(f(xv, *args, **kwargs))
+    got = grad(y, xv, grad_outputs=y.xp.ones_like(y.data))  # the gradient of the sum, as the slopes
     return _agree("gradient_check", got, expected, rtol, atol, raise_on_fail)
 
 
@@ -232,7 +233,8 @@ def gradgradcheck(f: Callable[..., Variable], x: VariableLike, v: VariableLike |
 
     def gradient(point, create_graph=False):
         xv = Variable(point)
-        return xv, grad(f(xv, *args, **kwargs), xv, create_graph=create_graph)
+        y = as_variable(f(xv, *args, **kwargs))
+        return xv, grad(y, xv, grad_outputs=y.xp.ones_like(y.data), create_graph=create_graph)
 
     xv, g = gradient(x, create_graph=True)
     got = grad(g, xv, grad_outputs=v)  # v^T H, which is H v: H is symmetric

@@ -19,6 +19,6 @@ def test_quick_benchmark_runs_and_checks_every_workload(tmp_path):
          "--newton-steps", "500", "--json", str(out)],
         capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for name in ("W1", "W2", "W3", "W4", "W5", "W6", "W7"):
+    for name in ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "B1", "B2", "B3", "B4"):
         assert f"{name}: " in proc.stdout and f"| {name} " in proc.stdout, proc.stdout
     assert out.exists()

@@ -59,7 +59,7 @@ def nested_reverse(f, x, n):
     x = x if isinstance(x, Variable) else Variable(x)
     out = [f(x)]
     for _ in range(n):
-        out.append(gd.grad(out[-1], x, create_graph=True))
+        out.append(gd.grad(F.sum(out[-1]), x, create_graph=True))
     return out
 
 
@@ -88,11 +88,11 @@ def test_sin_derivatives_evaluate_sin_and_cos_once_each(arr, monkeypatch):
 def test_sin_cos_partners_are_remade_when_dropped(arr):
     x = Variable(arr(GRID))
     y = F.cos(x)
-    g1 = gd.grad(y, x, create_graph=True)  # -sin(x); Cos made a sin partner
+    g1 = gd.grad(F.sum(y), x, create_graph=True)  # -sin(x); Cos made a sin partner
     del y
     gc.collect()
-    g2 = gd.grad(g1, x, create_graph=True)
-    g3 = gd.grad(g2, x)
+    g2 = gd.grad(F.sum(g1), x, create_graph=True)
+    g3 = gd.grad(F.sum(g2), x)
     assert_close(g2, -np.cos(GRID))
     assert_close(g3, np.sin(GRID))
 

@@ -437,6 +437,12 @@ def zeros_for(like, shape):
     return namespace_of_type(like).zeros(shape, dtype=like.dtype, device=device_of(like))
 
 
+def integers_are_advanced(array):
+    """Whether an integer beside an integer-array index counts as an advanced index (NumPy:
+    yes, so `x[0, :, idx]` puts idx's axes first; torch: no, it is basic)."""
+    return not array_api_compat.is_torch_array(array)
+
+
 def reshape(xp, array, shape):
     """`xp.reshape`, also for Dask reshapes that regroup axes across chunk boundaries
     (e.g. (4, 6) <-> (3, 8)), which go through a flat intermediate Dask can split."""

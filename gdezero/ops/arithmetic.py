@@ -7,8 +7,17 @@ import math
 
 from gdezero.backend import is_array
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Add, Constant, Function, Ones, Operand, Variable, VariableLike, _is_recording
-from gdezero.ops.elementwise import log, where
+from gdezero.core import (
+    Add,
+    Function,
+    Ones,
+    Operand,
+    Variable,
+    VariableLike,
+    _is_recording,
+    data_constant,
+)
+from gdezero.ops.elementwise import log
 from gdezero.taylor import series as S
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow"]
@@ -19,6 +28,7 @@ _SCALARS = (int, float)
 
 
 class AddConstant(Function):  # x + c
+    batch_rule = "elementwise"
     label = "Add"
 
     def __init__(self, c):
@@ -67,6 +77,7 @@ def add(x0: VariableLike, x1: Operand) -> Variable:
 
 
 class Sub(Function):
+    batch_rule = "elementwise"
     def forward(self, x0, x1):
         return x0 - x1
 
@@ -107,6 +118,7 @@ def sub(x0: VariableLike, x1: Operand) -> Variable:
 
 
 class RSubConstant(Function):  # c - x
+    batch_rule = "elementwise"
     label = "Sub"
 
     def __init__(self, c):
@@ -130,6 +142,7 @@ def rsub(x0: VariableLike, x1: Operand) -> Variable:
 
 
 class Mul(Function):
+    batch_rule = "elementwise"
     def forward(self, x0, x1):
         return x0 * x1
 
@@ -143,6 +156,7 @@ class Mul(Function):
 
 
 class MulConstant(Function):  # x * c
+    batch_rule = "elementwise"
     label = "Mul"
 
     def __init__(self, c):
@@ -188,13 +202,14 @@ def mul(x0: VariableLike, x1: Operand) -> Variable:
     # A seed of ones times a recorded v is v (see core.Ones): no op, no node.
     if (type(x1) is Ones or type(x0) is Ones) and _is_recording():
         one, other = (x1, x0) if type(x1) is Ones else (x0, x1)
-        if (isinstance(other, Variable) and other.creator is not None
+        if (isinstance(other, Variable) and other.creator is not None and not other._level
                 and other.data.shape == one.data.shape and other.data.dtype == one.data.dtype):
             return other
     return Mul()(x0, x1)
 
 
 class Div(Function):
+    batch_rule = "elementwise"
     def forward(self, x0, x1):
         return x0 / x1
 
@@ -208,6 +223,7 @@ class Div(Function):
 
 
 class DivConstant(Function):  # x / c
+    batch_rule = "elementwise"
     label = "Div"
 
     def __init__(self, c):
@@ -253,6 +269,7 @@ def div(x0: VariableLike, x1: Operand) -> Variable:
 
 
 class RDivConstant(Function):  # c / x
+    batch_rule = "elementwise"
     label = "Div"
 
     def __init__(self, c):
@@ -277,6 +294,7 @@ def rdiv(x0: VariableLike, x1: Operand) -> Variable:
 
 
 class Neg(Function):
+    batch_rule = "elementwise"
     def forward(self, x):
         return -x
 
@@ -312,6 +330,7 @@ def neg(x: VariableLike) -> Variable:
 
 
 class ScaledMul(Function):  # x0 * x1 * c for one shape, c a Python scalar: the backward of x ** c
+    batch_rule = "elementwise"
     label = "Mul"
 
     def __init__(self, c):
@@ -333,6 +352,8 @@ class ScaledMul(Function):  # x0 * x1 * c for one shape, c a Python scalar: the 
 
 
 class Pow(Function):  # x ** c, c a Python scalar
+    batch_rule = "elementwise"
+
     def __init__(self, c):
         self.c = c
 
@@ -397,6 +418,7 @@ def pow(x: VariableLike, c: float | VariableLike) -> Variable:
 class VariablePow(Function):
     """x ** y with an array or Variable exponent, differentiable in both: d/dx = y x^(y-1),
     d/dy = x^y log(x), taken as 0 where x == 0 (PyTorch's choice, no 0 * -inf)."""
+    batch_rule = "elementwise"
     label = "Pow"
 
     def forward(self, x, y):
@@ -406,14 +428,13 @@ class VariablePow(Function):
         x, y = self.inputs
         need_x, need_y = self.needs_grad
         if need_x:  # y x^(y-1) is 0 * 0^-1 at x = y = 0: 0 there, as PyTorch
-            undefined = (x.data == 0) & (y.data == 0)
-            exponent = where(undefined, Constant(y.xp.ones_like(y.data)), y - 1)
-            gx = gy * y * x ** exponent
+            undefined = data_constant(lambda a, b: _xp(a).astype((a == 0) & (b == 0), a.dtype), x, y)
+            gx = gy * y * x ** (y - 1 + undefined * 2)  # exponent 1 there (y = 0), y - 1 elsewhere
         else:
             gx = None
         if not need_y:
             return gx, None
-        safe = where(x.data == 0, Constant(x.xp.ones_like(x.data)), x)  # log(1) = 0 where x == 0
+        safe = x + data_constant(lambda d: _xp(d).astype(d == 0, d.dtype), x)  # log(1) = 0 where x == 0
         return gx, gy * self.outputs[0]() * log(safe)
 
     def taylor(self, x, y):
@@ -435,6 +456,7 @@ class VariablePow(Function):
 
 
 class RPow(Function):  # c ** x, c a positive Python scalar
+    batch_rule = "elementwise"
     label = "Pow"
 
     def __init__(self, c):

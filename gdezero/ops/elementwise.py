@@ -7,7 +7,8 @@ from typing import Any
 
 from gdezero.backend import device_of, get_array_module, is_array
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Constant, Function, Operand, Variable, VariableLike, as_variable
+from gdezero.core import Constant, Function, Operand, Variable, VariableLike, as_variable, data_constant
+from gdezero.ops.shapes import batch_pad
 from gdezero.taylor import series as S
 
 __all__ = [
@@ -49,6 +50,8 @@ def _output(f):
 
 
 class Exp(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         return _xp(x).exp(x)
 
@@ -72,6 +75,8 @@ def exp(x: VariableLike) -> Variable:
 
 
 class Log(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         return _xp(x).log(x)
 
@@ -118,6 +123,8 @@ def _partner(f, attr, make, back_attr):
 
 
 class Sin(Function):
+    batch_rule = "elementwise"
+
     _cos = None
 
     def forward(self, x):
@@ -144,6 +151,8 @@ def sin(x: VariableLike) -> Variable:
 
 
 class Cos(Function):
+    batch_rule = "elementwise"
+
     _sin = None
     _neg_sin = None  # weak reference to -sin(x), reused by every later order too
 
@@ -175,6 +184,8 @@ def cos(x: VariableLike) -> Variable:
 
 
 class Tan(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         return _xp(x).tan(x)
 
@@ -199,6 +210,8 @@ def tan(x: VariableLike) -> Variable:
 
 
 class Tanh(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         return _xp(x).tanh(x)
 
@@ -223,6 +236,8 @@ def tanh(x: VariableLike) -> Variable:
 
 
 class Sqrt(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         return _xp(x).sqrt(x)
 
@@ -253,6 +268,8 @@ def _sigmoid(x):
 
 
 class Sigmoid(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         return _sigmoid(x)
 
@@ -277,25 +294,32 @@ def sigmoid(x: VariableLike) -> Variable:
     return Sigmoid()(x)
 
 
-def _mask(condition, x):
-    """A constant 0/1 Variable of x's dtype (masks need no gradient), NaN where x is NaN:
-    a NaN input's derivative is NaN, never a silent 0 or 1."""
+def _mask_array(condition, x):
+    """0/1 of x's dtype, NaN where x is NaN: a NaN input's derivative is NaN, never a
+    silent 0 or 1."""
     xp = _xp(x)
-    return Constant(xp.where(xp.isnan(x), x, xp.astype(condition, x.dtype)))
+    return xp.where(xp.isnan(x), x, xp.astype(condition, x.dtype))
+
+
+def _mask(condition, x):
+    """`_mask_array(condition(x.data), x.data)` as a constant (masks need no gradient),
+    batched as the Variable `x` is."""
+    return data_constant(lambda d: _mask_array(condition(d), d), x)
 
 
 class ReLU(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         xp = _xp(x)
         return xp.where(x < 0, xp.zeros_like(x), x)  # `x < 0` is False for NaN: NaN passes
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        return gy * _mask(x > 0, x)
+        return gy * _mask(lambda d: d > 0, self.inputs[0])
 
     def taylor(self, x):
         x0 = x[0, ...]
-        return S.masked(x, _mask(x0 > 0, x0).data, _output(self).data)
+        return S.masked(x, _mask_array(x0 > 0, x0), _output(self).data)
 
 
 @_unary_doc("The rectifier ``max(x, 0)``, elementwise.",
@@ -311,6 +335,8 @@ def relu(x: VariableLike) -> Variable:
 
 
 class LeakyReLU(Function):
+    batch_rule = "elementwise"
+
     def __init__(self, slope):
         self.slope = slope
 
@@ -318,13 +344,12 @@ class LeakyReLU(Function):
         return _xp(x).where(x > 0, x, x * self.slope)
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        slopes = _mask(x > 0, x) * (1 - self.slope) + self.slope
+        slopes = _mask(lambda d: d > 0, self.inputs[0]) * (1 - self.slope) + self.slope
         return gy * slopes
 
     def taylor(self, x):
         x0 = x[0, ...]
-        slopes = _mask(x0 > 0, x0).data * (1 - self.slope) + self.slope
+        slopes = _mask_array(x0 > 0, x0) * (1 - self.slope) + self.slope
         return S.masked(x, slopes, _output(self).data)
 
 
@@ -357,6 +382,8 @@ def leaky_relu(x: VariableLike, slope: float = 0.2) -> Variable:
 
 
 class Clip(Function):
+    batch_rule = "elementwise"
+
     def __init__(self, x_min, x_max):
         self.x_min, self.x_max = x_min, x_max
 
@@ -370,13 +397,14 @@ class Clip(Function):
             inside = inside & (x >= self.x_min)
         if self.x_max is not None:
             inside = inside & (x <= self.x_max)
-        return _mask(inside, x)
+        return inside
 
     def backward(self, gy):
-        return gy * self._inside(self.inputs[0].data)
+        return gy * _mask(self._inside, self.inputs[0])
 
     def taylor(self, x):
-        return S.masked(x, self._inside(x[0, ...]).data, _output(self).data)
+        x0 = x[0, ...]
+        return S.masked(x, _mask_array(self._inside(x0), x0), _output(self).data)
 
 
 def clip(x: VariableLike, x_min: float | None, x_max: float | None) -> Variable:
@@ -413,6 +441,7 @@ def clip(x: VariableLike, x_min: float | None, x_max: float | None) -> Variable:
 
 class Log1p(Function):
     """log(1 + x), accurate for tiny x."""
+    batch_rule = "elementwise"
 
     def forward(self, x):
         return _xp(x).log1p(x)
@@ -438,6 +467,7 @@ def log1p(x: VariableLike) -> Variable:
 
 class Expm1(Function):
     """exp(x) - 1, accurate for tiny x."""
+    batch_rule = "elementwise"
 
     def forward(self, x):
         return _xp(x).expm1(x)
@@ -462,6 +492,8 @@ def expm1(x: VariableLike) -> Variable:
 
 
 class Sinh(Function):
+    batch_rule = "elementwise"
+
     _cosh = None
 
     def forward(self, x):
@@ -487,6 +519,8 @@ def sinh(x: VariableLike) -> Variable:
 
 
 class Cosh(Function):
+    batch_rule = "elementwise"
+
     _sinh = None
 
     def forward(self, x):
@@ -512,6 +546,8 @@ def cosh(x: VariableLike) -> Variable:
 
 
 class Arctan(Function):
+    batch_rule = "elementwise"
+
     def forward(self, x):
         return _xp(x).atan(x)
 
@@ -537,13 +573,13 @@ def arctan(x: VariableLike) -> Variable:
 
 class Abs(Function):
     """|x|. At x = 0 the derivative is 0 (sign(0) = 0), PyTorch's subgradient."""
+    batch_rule = "elementwise"
 
     def forward(self, x):
         return _xp(x).abs(x)
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        return gy * Constant(_xp(x).sign(x))
+        return gy * data_constant(lambda d: _xp(d).sign(d), self.inputs[0])
 
     def taylor(self, x):
         return S.masked(x, _xp(x).sign(x[0, ...]), _output(self).data)
@@ -570,6 +606,7 @@ class AsType(Function):
     back to x's dtype); a cast to or from an integer or bool dtype is piecewise constant or
     not differentiable at all, so it passes no gradient (as torch, whose integer tensors
     take none)."""
+    batch_rule = "elementwise"
 
     def __init__(self, dtype):
         self.dtype = dtype
@@ -635,6 +672,7 @@ def astype(x: VariableLike, dtype: Any) -> Variable:
 class Softplus(Function):
     """log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)): no overflow for large x
     (softplus(1000) == 1000) and no 0 where the exact value is tiny (softplus(-40) = 4.2e-18)."""
+    batch_rule = "elementwise"
 
     def forward(self, x):
         xp = _xp(x)
@@ -661,11 +699,10 @@ def softplus(x: VariableLike) -> Variable:
     return Softplus()(x)
 
 
-def _shares(f):
-    """The gradient's split between the inputs of maximum (f.greater) or minimum: 1 to the
-    selected one, 0.5 / 0.5 at ties (as PyTorch), NaN to both where either is NaN (the
-    output is NaN there: its derivative is NaN, never a silent 0)."""
-    a, b = (x.data for x in f.inputs)
+def _shares(f, a, b):
+    """The gradient's split between the inputs a, b (arrays) of maximum (f.greater) or
+    minimum: 1 to the selected one, 0.5 / 0.5 at ties (as PyTorch), NaN to both where either
+    is NaN (the output is NaN there: its derivative is NaN, never a silent 0)."""
     xp = _xp(a)
     wins_a, wins_b = (a > b, b > a) if f.greater else (a < b, b < a)
     half = xp.astype(a == b, f.inputs[0].dtype) * 0.5
@@ -679,6 +716,7 @@ def _shares(f):
 class Maximum(Function):
     """Elementwise max(a, b) (Minimum: min), broadcasting. NaN propagates; ties split the
     gradient 0.5 / 0.5."""
+    batch_rule = "elementwise"
     greater = True
 
     def forward(self, a, b):
@@ -686,12 +724,13 @@ class Maximum(Function):
         return xp.maximum(a, b) if self.greater else xp.minimum(a, b)
 
     def backward(self, gy):
-        share_a, share_b = _shares(self)
         need_a, need_b = self.needs_grad
-        return gy * Constant(share_a) if need_a else None, gy * Constant(share_b) if need_b else None
+        a, b = self.inputs  # the shares as constants batched as a and b are (vmap)
+        return (gy * data_constant(lambda x, y: _shares(self, x, y)[0], a, b) if need_a else None,
+                gy * data_constant(lambda x, y: _shares(self, x, y)[1], a, b) if need_b else None)
 
     def taylor(self, a, b):
-        return S.select(a, b, *_shares(self), _output(self).data)
+        return S.select(a, b, *_shares(self, *(x.data for x in self.inputs)), _output(self).data)
 
 
 def _pair(a, b, who):
@@ -778,10 +817,16 @@ class Where(Function):
     def forward(self, a, b):
         return _xp(a).where(self.condition, a, b)
 
+    def batch(self, xs, batched):
+        ndim = max([self.condition.ndim] + [x.ndim - b for x, b in zip(xs, batched)])
+        a, b = (batch_pad(x, ndim) if bt else x for x, bt in zip(xs, batched))
+        return Where(self.condition)(a, b)
+
     def backward(self, gy):
         need_a, need_b = self.needs_grad
-        return (gy * _mask(self.condition, gy.data) if need_a else None,
-                gy * _mask(_xp(gy.data).logical_not(self.condition), gy.data) if need_b else None)
+        cond = self.condition
+        return (gy * _mask(lambda g: cond, gy) if need_a else None,
+                gy * _mask(lambda g: _xp(g).logical_not(cond), gy) if need_b else None)
 
     def taylor(self, a, b):
         ndim = max(a.ndim, b.ndim, self.condition.ndim + 1) - 1  # cond may be wider than a and b
@@ -821,6 +866,8 @@ def where(condition: VariableLike, a: Operand, b: Operand) -> Variable:
     >>> print(y, gd.grad(y, x))
     variable([1. 4.]) variable([-1.  4.])
     """
+    if isinstance(condition, Variable) and condition._level:  # a per-example mask inside vmap
+        return WhereMask()(condition, *_pair(a, b, "where"))
     cond = condition.data if isinstance(condition, Variable) else condition
     if not is_array(cond) or cond.dtype != _xp(cond).bool:
         what = f"an array of dtype {cond.dtype}" if is_array(cond) else type(cond).__name__
@@ -829,3 +876,32 @@ def where(condition: VariableLike, a: Operand, b: Operand) -> Variable:
     operand = a if isinstance(a, Variable) or is_array(a) else b
     get_array_module(cond, operand.data if isinstance(operand, Variable) else operand)
     return Where(cond)(a, b)
+
+
+class WhereMask(Function):
+    """where(condition, a, b) inside vmap, with the per-example condition as a (constant)
+    input; its batching rule hands the batch's condition to `Where`."""
+    label = "Where"
+
+    def forward(self, condition, a, b):
+        return _xp(a).where(condition, a, b)
+
+    def backward(self, gy):
+        condition, a, b = self.inputs
+        _, need_a, need_b = self.needs_grad
+        return (None,
+                gy * data_constant(lambda c, g: _mask_array(c, g), condition, gy) if need_a else None,
+                gy * data_constant(lambda c, g: _mask_array(_xp(c).logical_not(c), g), condition, gy)
+                if need_b else None)
+
+    def taylor(self, c, a, b):
+        cond = c[0, ...]
+        ndim = max(a.ndim, b.ndim, cond.ndim + 1) - 1
+        return S.where(cond, S.align(a, ndim), S.align(b, ndim))
+
+    def batch(self, xs, batched):
+        ndim = max([x.ndim - b for x, b in zip(xs, batched)])
+        c, a, b = (batch_pad(x, ndim) if bt else x for x, bt in zip(xs, batched))
+        if c._level:
+            return WhereMask()(c, a, b)
+        return Where(c.data)(a, b)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Function, Variable, VariableLike
-from gdezero.ops.shapes import expand_dims, reshape, sum_to, transpose
+from gdezero.ops.shapes import batch_pad, expand_dims, reshape, sum_to, transpose
 from gdezero.taylor import series as S
 
 __all__ = ["matmul", "linear"]
@@ -42,6 +42,25 @@ class MatMul(Function):
 
     def taylor(self, a, b):
         return S.matmul(a, b)
+
+    def batch(self, xs, batched):
+        a, b = xs
+        ba, bb = batched
+        na, nb = a.ndim - ba, b.ndim - bb
+        if na == 0 or nb == 0:
+            raise ValueError(f"matmul needs operands of at least 1 dimension, got per-example "
+                             f"shapes {tuple(a.shape)[ba:]} and {tuple(b.shape)[bb:]}")
+        # promote 1-D operands to matrices, as matmul does, and drop those axes at the end
+        if na == 1:
+            a = reshape(a, tuple(a.shape[:-1]) + (1, a.shape[-1]))
+        if nb == 1:
+            b = reshape(b, tuple(b.shape) + (1,))
+        ndim = max(na, nb, 2)
+        y = matmul(batch_pad(a, ndim) if ba else a, batch_pad(b, ndim) if bb else b)
+        if na == 1 or nb == 1:
+            rows, cols = ((y.shape[-2],) if na > 1 else ()), ((y.shape[-1],) if nb > 1 else ())
+            y = reshape(y, tuple(y.shape[:-2]) + rows + cols)
+        return y
 
 
 def matmul(a: VariableLike, b: VariableLike) -> Variable:

@@ -25,7 +25,17 @@ def _softmax_axis(x, axis, who):
     return _checked_axis(axis, x.shape, who)
 
 
+def _batch_softmax(self, xs, batched):
+    """The batching rule of softmax / log_softmax: the same axes, one to the right."""
+    x, = xs
+    ndim = x.ndim - 1
+    axes = self.axis if isinstance(self.axis, (tuple, list)) else (self.axis,)
+    return type(self)(tuple(a % ndim + 1 for a in axes))(x)
+
+
 class Softmax(Function):
+    batch = _batch_softmax
+
     def __init__(self, axis):
         self.axis = axis
 
@@ -76,6 +86,8 @@ def softmax(x: VariableLike, axis: Axis = 1) -> Variable:
 
 
 class LogSoftmax(Function):
+    batch = _batch_softmax
+
     def __init__(self, axis):
         self.axis = axis
 

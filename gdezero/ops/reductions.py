@@ -6,8 +6,8 @@ import operator
 
 from gdezero.backend import device_of
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
-from gdezero.ops.elementwise import exp, where
+from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable, data_constant, no_grad
+from gdezero.ops.elementwise import exp
 from gdezero.ops.shapes import broadcast_like, concatenate, inverse_permutation, reshape, transpose
 from gdezero.taylor import series as S
 
@@ -21,6 +21,14 @@ def _axes(axis, ndim):
     return tuple(a % ndim for a in axis)
 
 
+def _batch_reduce(self, xs, batched):
+    """The batching rule of a reduction over `axis` (None: all): the same axes, one to the
+    right, of the batch."""
+    x, = xs
+    axes = tuple(range(1, x.ndim)) if self.axis is None else tuple(a + 1 for a in self.axis)
+    return type(self)(axes, self.keepdims)(x)
+
+
 def _reduced_shape(x_shape, axis, keepdims):
     axes = _axes(axis, len(x_shape))
     if keepdims:
@@ -31,6 +39,7 @@ def _reduced_shape(x_shape, axis, keepdims):
 class _Reduction(Function):
     """A reduction over `axis` (None: all, or a tuple of axes in 0..ndim-1), the reduced axes
     kept with length 1 if `keepdims`."""
+    batch = _batch_reduce
 
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
@@ -152,17 +161,23 @@ def mean(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable
 
 
 def _extremum_share(f):
-    """1 / (number of ties) at the extrema of f's input, 0 elsewhere: how the gradient and the
-    series of max / min split among ties (as in PyTorch). From the recorded data, not a
-    series' row 0 (x ** 3 by products may differ in the last bit)."""
-    x = f.inputs[0].data
-    xp = _xp(x)
-    y = xp.reshape(f.outputs[0]().data, _reduced_shape(x.shape, f.axis, True))
-    hits = x == y
-    if xp.isdtype(x.dtype, "real floating"):  # a NaN extremum is its NaN element(s), as in torch
-        hits = hits | (xp.isnan(x) & xp.isnan(y))
-    hits = xp.astype(hits, x.dtype)
-    return hits / xp.sum(hits, axis=_axes(f.axis, x.ndim), keepdims=True)
+    """1 / (number of ties) at the extrema of f's input, 0 elsewhere, as a constant: how the
+    gradient and the series of max / min split among ties (as in PyTorch). From the recorded
+    data, not a series' row 0 (x ** 3 by products may differ in the last bit); built with
+    data_constant and ops, so that under vmap it is batched as the input is."""
+    x = f.inputs[0]
+    with no_grad():
+        y = reshape(f.outputs[0](), _reduced_shape(x.shape, f.axis, True))
+
+    def hits(xd, yd):
+        xp = _xp(xd)
+        hit = xd == yd
+        if xp.isdtype(xd.dtype, "real floating"):  # a NaN extremum is its NaN element(s), as in torch
+            hit = hit | (xp.isnan(xd) & xp.isnan(yd))
+        return xp.astype(hit, xd.dtype)
+
+    hit = data_constant(hits, x, y)
+    return hit / sum(hit, f.axis, keepdims=True)
 
 
 class Max(_Reduction):
@@ -173,10 +188,10 @@ class Max(_Reduction):
         return getattr(_xp(x), self.reduce)(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, gy):
-        return self._spread(gy) * Constant(_extremum_share(self))
+        return self._spread(gy) * _extremum_share(self)
 
     def taylor(self, x):
-        return S.reduce_select(x, _extremum_share(self), self.axis, self.keepdims,
+        return S.reduce_select(x, _extremum_share(self).data, self.axis, self.keepdims,
                                self.outputs[0]().data)
 
 
@@ -381,6 +396,9 @@ class Cumsum(Function):
     def backward(self, gy):
         return Cumsum(self.axis, not self.reverse)(gy)
 
+    def batch(self, xs, batched):
+        return Cumsum(self.axis + 1, self.reverse)(xs[0])
+
     def taylor(self, x):
         return self._kernel(x, self.axis + 1)
 
@@ -541,8 +559,7 @@ class Norm(_Reduction):
         x = self.inputs[0]
         shape = _reduced_shape(x.shape, self.axis, True)
         y = reshape(self.outputs[0](), shape)
-        xp = x.xp
-        safe = where(y.data == 0, Constant(xp.ones_like(y.data)), y)  # 0 / 1, not 0 / 0, at norm 0
+        safe = y + data_constant(lambda d: _xp(d).astype(d == 0, d.dtype), y)  # 0 / 1, not 0 / 0, at norm 0
         return self._spread(gy) * (x / safe)
 
     def taylor(self, x):

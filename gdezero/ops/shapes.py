@@ -25,6 +25,10 @@ class Reshape(Function):
     def backward(self, gy):
         return reshape(gy, self.inputs[0].shape)
 
+    def batch(self, xs, batched):
+        x, = xs
+        return reshape(x, (x.shape[0],) + self.shape)
+
     def taylor(self, x):
         return S.reshape(x, self.shape)
 
@@ -97,6 +101,9 @@ class Transpose(Function):
 
     def backward(self, gy):
         return transpose(gy, inverse_permutation(self.axes))
+
+    def batch(self, xs, batched):
+        return transpose(xs[0], (0,) + tuple(a + 1 for a in self.axes))
 
     def taylor(self, x):
         return S.transpose(x, self.axes)
@@ -186,9 +193,24 @@ def broadcast_like(x: VariableLike, like: Variable) -> Variable:
     x = as_variable(x)
     if x.shape == like.shape:
         return x
-    return BroadcastTo(tuple(like.shape), backend.layout_of(like.data))(x)
+    layout = None if like._level else backend.layout_of(like.data)  # a batch's data has more axes
+    return BroadcastTo(tuple(like.shape), layout)(x)
 
 
+# The batching rules of the engine's own shape ops (core.py), which need the op layer.
+def _batch_broadcast_to(self, xs, batched):
+    x = batch_pad(xs[0], len(self.shape))
+    return broadcast_to(x, (x.shape[0],) + self.shape)
+
+
+def _batch_sum_to(self, xs, batched):
+    x, = xs
+    n, lead = x.shape[0], x.ndim - 1 - len(self.shape)
+    return reshape(sum_to(x, (n,) + (1,) * lead + self.shape), (n,) + self.shape)
+
+
+BroadcastTo.batch = _batch_broadcast_to  # type: ignore[attr-defined]
+SumTo.batch = _batch_sum_to  # type: ignore[attr-defined]
 
 
 def sum_to(x: VariableLike, shape: Sequence[int]) -> Variable:
@@ -261,6 +283,12 @@ class GetItem(Function):
     def forward(self, x):
         return backend.getitem(x, self.slices)
 
+    def batch(self, xs, batched):
+        x, = xs
+        slices, front = _batch_index(self.slices, x.shape[0])
+        y = GetItem(slices)(x)
+        return y if front == 0 else _move_to_front(y, front)
+
     def backward(self, gy):
         return GetItemGrad(self.slices, self.inputs[0].shape)(gy)
 
@@ -332,6 +360,16 @@ class GetItemGrad(Function):
     def forward(self, gy):
         return getitem_grad(gy, self.slices, self.in_shape)
 
+    def batch(self, xs, batched):
+        gy, = xs
+        n = gy.shape[0]
+        slices, front = _batch_index(self.slices, n)
+        if front:  # the batch axis where indexing the batch would have put it
+            order = list(range(1, gy.ndim))
+            order.insert(front, 0)
+            gy = transpose(gy, order)
+        return GetItemGrad(slices, (n,) + tuple(self.in_shape))(gy)
+
     def backward(self, ggx):
         return get_item(ggx, self.slices)
 
@@ -348,6 +386,10 @@ class Stack(Function):
 
     def taylor(self, *xs):
         return S.stack(xs, axis=0)
+
+    def batch(self, xs, batched):
+        xs = batch_all(xs, batched)
+        return concatenate([reshape(x, (x.shape[0], 1) + tuple(x.shape[1:])) for x in xs], axis=1)
 
 
 def stack(xs: Sequence[VariableLike]) -> Variable:
@@ -408,6 +450,9 @@ class Concatenate(Function):
 
     def taylor(self, *xs):
         return S.concat(list(xs), self.axis)
+
+    def batch(self, xs, batched):
+        return Concatenate(self.axis + 1)(*batch_all(xs, batched))
 
 
 def concatenate(xs: Sequence[VariableLike], axis: int = 0) -> Variable:
@@ -533,3 +578,48 @@ def flatten(x: VariableLike) -> Variable:
         raise ValueError("flatten keeps the first axis, so it needs a Variable of at least 1 "
                          "dimension, got a 0-d one; use reshape(x, (1,)) instead")
     return reshape(x, (x.shape[0], -1))
+
+
+# ============================================================================ batching helpers
+# For the ops' `batch` rules (see gdezero.batching): a batched value has the batch axis first.
+def batch_pad(x: Variable, ndim: int) -> Variable:
+    """A batched value with length-1 axes after the batch axis up to `ndim` per-example axes:
+    broadcasting aligns from the right, which would pair a per-example (3,) batched to
+    (B, 3) with the rows of an unbatched (2, 3)."""
+    extra = ndim - (x.ndim - 1)
+    if extra <= 0:
+        return x
+    return reshape(x, (x.shape[0],) + (1,) * extra + tuple(x.shape[1:]))
+
+
+def batch_all(xs: Sequence[Variable], batched: Sequence[bool]) -> list[Variable]:
+    """Every value batched: an unbatched one is broadcast along a new batch axis."""
+    n = next(x.shape[0] for x, b in zip(xs, batched) if b)
+    return [x if b else broadcast_to(reshape(x, (1,) + tuple(x.shape)), (n,) + tuple(x.shape))
+            for x, b in zip(xs, batched)]
+
+
+def _move_to_front(x, axis):
+    return transpose(x, [axis] + [i for i in range(x.ndim) if i != axis])
+
+
+def _batch_index(slices, n):
+    """(the index of the batch of `n` examples, where it puts the batch axis). An index of
+    integers and integer arrays only gets the batch as one more integer array in front
+    (array_api_strict allows no slices beside arrays); otherwise a leading slice, and NumPy
+    moves the axes of advanced indices that are not side by side to the front."""
+    items = slices if isinstance(slices, tuple) else (slices,)
+    arrays = [s for s in items if backend.is_array(s)]
+    if not arrays:
+        return (slice(None),) + items, 0
+    ndim = max(a.ndim for a in arrays)  # the ndim of the broadcast index
+    if all(backend.is_array(s) or isinstance(s, int) for s in items):
+        xp = _xp(arrays[0])
+        rows = xp.reshape(xp.arange(n, dtype=arrays[0].dtype, device=backend.device_of(arrays[0])),
+                          (n,) + (1,) * ndim)
+        return (rows,) + tuple(xp.asarray(s, dtype=arrays[0].dtype, device=backend.device_of(arrays[0]))
+                               if isinstance(s, int) else s for s in items), 0
+    basic = (slice, type(None), type(Ellipsis)) + (() if backend.integers_are_advanced(arrays[0]) else (int,))
+    advanced = [i for i, s in enumerate(items) if not isinstance(s, basic)]
+    front = ndim if advanced[-1] - advanced[0] + 1 != len(advanced) else 0
+    return (slice(None),) + items, front

@@ -21,6 +21,7 @@ from typing import Any, TypeAlias
 from gdezero import backend
 from gdezero.backend import device_of, is_array
 from gdezero.backend import namespace_of_type as _xp
+from gdezero.batching import batched_in, lift
 from gdezero.core import UNRECORDED, Variable, VariableLike, as_variable, using_config
 from gdezero.functional import grad
 from gdezero.taylor import series as S
@@ -207,6 +208,8 @@ def jvp(f: Callable[..., Any], x: Inputs, v: Inputs) -> tuple[Any, Any]:
     >>> print(dz)
     variable(3.0)
     """
+    if batched_in(x, v):  # inside vmap
+        return lift(jvp, f, x, v)
     xs, _ = _as_tuple(x)
     vs, _ = _as_tuple(v)
     if len(vs) != len(xs):
@@ -265,6 +268,8 @@ def taylor(f: Callable[..., Variable], x: Inputs, series: Any) -> list[Variable]
     >>> np.allclose([float(y.data) for y in ys], [1.0, 1.0, 1 / 2, 1 / 6])
     True
     """
+    if batched_in(x, series):  # inside vmap
+        return lift(taylor, f, x, series)
     xs, single_x = _as_tuple(x)
     per_input = [series] if single_x else list(series)
     if len(per_input) != len(xs):
@@ -340,6 +345,8 @@ def derivatives(f: Callable[..., Variable], x: Inputs, n: int, v: Inputs | None 
         raise ValueError(f"derivatives: n must be an int >= 0, got {n!r}")
     if method not in _METHODS:
         raise ValueError(f"derivatives: method must be one of {_METHODS}, got {method!r}")
+    if batched_in(x, v):  # inside vmap
+        return lift(lambda g, x, v: derivatives(g, x, n, v, method), f, x, v)
     xs, _ = _as_tuple(x)
     vs = (None,) * len(xs) if v is None else _as_tuple(v)[0]
     if len(vs) != len(xs):
