@@ -91,3 +91,7 @@ def test_unknown_array_type_is_a_clear_type_error():
         __array_namespace__ = None
     with pytest.raises(TypeError, match="NotAnArray"):
         gd.get_array_module(NotAnArray())
+
+
+def test_get_array_module_accepts_numpy_scalar():
+    assert gd.get_array_module(np.float64(2.0)) is gd.get_array_module(np.ones(1))

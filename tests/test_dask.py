@@ -1,4 +1,4 @@
-"""Dask as a backend (issue 14): NumPy operands beside Dask data, native scatter-add,
+"""Dask as a backend: NumPy operands beside Dask data, native scatter-add,
 boolean masks, reshapes across chunks, Newton's solve, a graph that does not grow with
 Newton-CG's iterations, and a subset on a LocalCluster with two worker processes."""
 import os

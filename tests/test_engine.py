@@ -1,8 +1,10 @@
 """What the engine owns for every op: which inputs need a gradient, summing a gradient back
-to its input's shape, multi-output Functions, and gradients that never alias anything."""
+to its input's shape, multi-output Functions, gradients that never alias anything, and the
+check of what a custom backward returns."""
 
 import numpy as np
 import pytest
+from conftest import BACKEND
 
 import gdezero as gd
 import gdezero.functions as F
@@ -178,3 +180,74 @@ def test_a_custom_backward_returning_an_input_is_copied(arr):
     assert_close(b, [5.0, 6.0, 7.0])
     ga2 = gd.grad(PassThrough()(a, Square()(b)), a, grad_outputs=ones, create_graph=True)
     assert ga2.creator is not None and ga2 is not b
+
+
+# ---------------------------------------------------------------- what a custom backward returns
+def _other_backend_array(data):
+    """The same data on a backend other than the one under test (NumPy beside Dask is wrapped)."""
+    if BACKEND in ("numpy", "dask"):
+        import array_api_strict
+        return array_api_strict.asarray(data)
+    return np.asarray(data)
+
+
+class Returns(Function):
+    """y = 2x whose backward returns whatever the test puts in `gradients`."""
+
+    def __init__(self, gradients):
+        self.gradients = gradients
+
+    def forward(self, x):
+        return x * 2.0
+
+    def backward(self, gy):
+        return self.gradients(gy)
+
+
+def test_a_backward_returning_too_many_gradients_raises_naming_the_function(arr):
+    x = Variable(arr([1.0, 2.0, 3.0]))
+    y = Returns(lambda gy: (gy * 2.0, gy * 2.0))(x)
+    with pytest.raises(ValueError, match=r"Returns\.backward returned 2 gradient\(s\) for 1 input"):
+        gd.grad(F.sum(y), x)
+
+
+def test_a_backward_returning_too_few_gradients_raises(arr):
+    class Add2(Function):
+        def forward(self, a, b):
+            return a + b
+
+        def backward(self, gy):
+            return (gy,)
+
+    a, b = Variable(arr([1.0])), Variable(arr([2.0]))
+    with pytest.raises(ValueError, match=r"Add2\.backward returned 1 gradient\(s\) for 2 input"):
+        gd.grad(Add2()(a, b), [a, b])
+
+
+def test_a_backward_that_forgets_broadcast_to_raises_naming_the_input(arr):
+    x = Variable(arr([1.0, 2.0, 3.0]))
+    y = Returns(lambda gy: F.sum(gy) * 2.0)(x)  # shape () for a (3,) input
+    with pytest.raises(ValueError, match=r"Returns\.backward returned a gradient of shape \(\) "
+                                         r"for input 0 of shape \(3,\)"):
+        gd.grad(F.sum(y), x)
+
+
+def test_a_backward_returning_a_raw_array_is_wrapped(arr):
+    x = Variable(arr([1.0, 2.0, 3.0]))
+    y = Returns(lambda gy: gy.data * 2.0)(x)
+    assert_close(gd.grad(F.sum(y ** 2), x), 8 * np.array([1.0, 2.0, 3.0]))
+
+
+def test_a_backward_returning_another_backend_raises_naming_the_function_and_input(arr):
+    x = Variable(arr([1.0, 2.0, 3.0]))
+    y = Returns(lambda gy: _other_backend_array(np.full(3, 2.0)))(x)
+    with pytest.raises(TypeError, match=r"cannot mix array backends in Returns\.backward's "
+                                        r"gradient for input 0"):
+        gd.grad(F.sum(y), x)
+
+
+def test_a_backward_returning_something_else_raises(arr):
+    x = Variable(arr([1.0, 2.0, 3.0]))
+    y = Returns(lambda gy: [2.0, 2.0, 2.0])(x)
+    with pytest.raises(TypeError, match=r"Returns\.backward returned list for input 0"):
+        gd.grad(F.sum(y), x)

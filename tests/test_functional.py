@@ -158,3 +158,61 @@ def test_hvp_rejects_a_non_scalar_objective(arr):
 def test_hvp_rejects_v_of_the_wrong_shape_naming_both(arr):
     with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
         gd.hvp(lambda x: F.sum(x ** 2), arr([1.0, 2.0]), arr([1.0, 1.0, 1.0]))
+
+
+# ---------------------------------------------------------------- outputs that were not recorded
+def test_grad_of_an_output_computed_under_no_grad_raises(arr):
+    x = Variable(arr([1.0, 2.0]))
+    with gd.no_grad():
+        y = F.sum(x ** 2)
+        with pytest.raises(RuntimeError, match=r"grad\(\): this output was not recorded.*no_grad"):
+            gd.grad(y, x)
+    with pytest.raises(RuntimeError, match="not recorded"):
+        gd.grad(y, x)  # recording on again does not make y's graph exist
+    with pytest.raises(RuntimeError, match=r"backward\(\): this output was not recorded"):
+        y.backward()
+
+
+def test_differentiating_a_gradient_made_without_create_graph_raises(arr):
+    x = Variable(arr([1.0, 2.0]))
+    g = gd.grad(F.sum(x ** 3), x)
+    assert_close(g, [3.0, 12.0])
+    with pytest.raises(RuntimeError, match="create_graph=False"):
+        gd.grad(g, x)
+    y = F.sum(x ** 3)
+    y.backward()  # the book's loop without create_graph=True
+    gx = x.grad
+    x.cleargrad()
+    with pytest.raises(RuntimeError, match="not recorded"):
+        gx.backward()
+
+
+def test_an_unconnected_input_and_a_constant_derivative_still_give_zeros(arr):
+    x, w = Variable(arr([1.0, 2.0])), Variable(arr([5.0, 6.0, 7.0]))
+    gx, gw = gd.grad(F.sum(x ** 2), [x, w])
+    assert_close(gx, [2.0, 4.0])
+    assert_close(gw, np.zeros(3), atol=0)
+    g = gd.grad(F.sum(x + 1.0), x, create_graph=True)  # ones: its own derivative is zero
+    assert_close(g, np.ones(2), atol=0)
+    assert_close(gd.grad(F.sum(g), x), np.zeros(2), atol=0)
+
+
+# ---------------------------------------------------------------- errors naming the argument
+def test_grad_with_a_raw_array_as_input_or_output_names_the_type(arr):
+    raw = arr([1.0, 2.0])
+    x = Variable(raw)
+    y = F.sum(x * x)
+    kind = f"{type(raw).__module__}.{type(raw).__qualname__}"
+    with pytest.raises(TypeError, match=rf"grad\(\): inputs must be Variables .*got {kind}"):
+        gd.grad(y, raw)
+    with pytest.raises(TypeError, match=rf"grad\(\): outputs must be Variables .*got {kind}"):
+        gd.grad(raw, x)
+    with pytest.raises(TypeError, match=rf"inputs must be Variables .*got {kind}"):
+        gd.grad(y, [x, raw])
+
+
+def test_grad_outputs_of_the_wrong_shape_is_named(arr):
+    x = Variable(arr([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match=r"grad_outputs entry of shape \(2,\) does not match its "
+                                         r"output of shape \(3,\)"):
+        gd.grad(F.sin(x), x, grad_outputs=arr([1.0, 1.0]))

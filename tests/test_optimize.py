@@ -1,4 +1,5 @@
 """gdezero.optimize: gd, newton and Hessian-free newton-cg, the SciPy adapter, examples."""
+import math
 import os
 import re
 import subprocess
@@ -275,3 +276,38 @@ def test_x0_may_be_a_list_or_any_array_like_converted_with_numpy():
     assert r.success and max_error(r.x) < 1e-6
     r = minimize(rosenbrock_n, (0, 2))  # a tuple of ints: float64 iterates
     assert r.x.dtype == np.float64 and max_error(r.x) < 1e-6
+
+
+def test_minimize_under_no_grad_raises_instead_of_reporting_success_at_x0(arr):
+    with gd.no_grad(), pytest.raises(RuntimeError, match="not recorded"):
+        minimize(lambda x: F.sum((x - 3.0) ** 2), arr([0.0, 1.0]), method="gd", lr=0.1, max_iter=5)
+
+
+# ---------------------------------------------------------------- max_iter and tol it cannot honour
+def square(x):
+    return F.sum((x - 1) ** 2)
+
+
+@pytest.mark.parametrize("max_iter, words", [
+    (-1, "got -1"), (0, "got 0"), (2.5, "got float 2.5"),
+    ("10", "got str '10'"), (True, "got bool True")])
+def test_max_iter_must_be_a_positive_int(arr, max_iter, words):
+    with pytest.raises(ValueError, match=f"max_iter must be a positive int.*{re.escape(words)}"):
+        minimize(square, arr([0.0, 2.0]), max_iter=max_iter)
+
+
+@pytest.mark.parametrize("tol, words", [
+    (-1, "got -1"), (math.nan, "got nan"), (math.inf, "got inf"), ("1e-8", "got str '1e-8'"),
+    (False, "got bool False")])
+def test_tol_must_be_a_finite_number_at_least_zero(arr, tol, words):
+    with pytest.raises(ValueError, match=f"tol must be a finite number >= 0.*{re.escape(words)}"):
+        minimize(square, arr([0.0, 2.0]), tol=tol)
+
+
+def test_numpy_integers_and_zero_tol_are_accepted(arr):
+    r = minimize(square, arr([0.0, 2.0]), method="newton", max_iter=np.int64(3), tol=0)
+    assert r.nit <= 3
+    np.testing.assert_allclose(np.asarray(r.path[-1]), [1.0, 1.0], rtol=0, atol=1e-12)
+    r = minimize(square, arr([0.0, 2.0]), method="gd", lr=0.25, max_iter=1, tol=np.float64(1e-12))
+    assert r.nit == 1 and not r.success and "max_iter = 1" in r.message
+    np.testing.assert_allclose(np.asarray(r.path[1]), [0.5, 1.5], rtol=0, atol=1e-15)

@@ -1,5 +1,5 @@
 """Grad mode is per thread and per asyncio task: no_grad() in one never changes what
-another records, and backprop never flips a process-wide switch (issue 11, item 1)."""
+another records, and backprop never flips a process-wide switch."""
 import asyncio
 import os
 import sys
