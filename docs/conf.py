@@ -53,7 +53,7 @@ sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": str(DOCS / "auto_examples"),
     "filename_pattern": r"/[a-z][a-z0-9_]*\.py$",  # run every example (names starting "_" are helpers)
-    "ignore_pattern": r"^_\w*\.py$",  # matched against the file name: _common.py is a helper
+    "ignore_pattern": r"^_\w*\.py$",  # matched against the file name: none ship today, but a "_" file would be a helper
     "reset_argv": "gallery_helpers.example_argv",
     "image_scrapers": ("gallery_helpers.scrape_figures",),
     "within_subsection_order": "FileNameSortKey",

@@ -7,13 +7,50 @@ f = sum(x**2) at x = [1, 2] with v = [4, 5] gives Hv = 2v = [8, 10], by hand and
 then one HVP of the n-dimensional Rosenbrock function (n = 1,000,000), timed and checked
 against its analytic Hessian.
 """
+import argparse
+import pathlib
+import sys
 import time
 
 import numpy as np
-from _common import example_parser, numpy_of, on_device, parse
 
 import gdezero as gd
 import gdezero.functions as F
+from gdezero.backend import to_numpy
+
+
+def example_parser(doc):
+    """The flags every example takes: --device, --out, --quick (a script adds its own)."""
+    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
+                        help="gpu moves every Variable to CUDA with to_gpu() (needs CuPy)")
+    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("out"),
+                        help="folder for the figures (default: out/)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer iterations")
+    return parser
+
+
+def parse(parser):
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def on_device(args, *variables):
+    """Move the Variables with to_gpu() for --device gpu; exit 2 with the reason if impossible."""
+    if args.device == "gpu":
+        try:
+            for v in variables:
+                v.to_gpu()
+        except RuntimeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            sys.exit(2)
+    return variables[0] if len(variables) == 1 else variables
+
+
+def numpy_of(v):
+    """A Variable's data as NumPy (copied from the GPU if needed), for printing and plots."""
+    return to_numpy(v.data)
 
 
 def sum_of_squares(x):

@@ -16,15 +16,16 @@ blocks through it, so a worker holds a few blocks at a time (about 0.35 GB at n 
 where persisting x and v first would keep 0.8 GB of them on each of 2 workers throughout.
 Prints wall times and each worker's peak memory (its process's peak resident set size);
 results also go to rosenbrock_dask.txt in --out."""
+import argparse
+import pathlib
 import resource
 import sys
 import time
 
 import numpy as np
-from _common import example_parser, parse
-from hessian_vector_product import rosenbrock, rosenbrock_hvp
 
 import gdezero as gd
+import gdezero.functions as F
 
 try:
     import dask
@@ -34,6 +35,39 @@ except ImportError:
     print("error: this example needs Dask: pip install 'gdezero[dask]' (dask[array,distributed])",
           file=sys.stderr)
     sys.exit(2)
+
+
+def example_parser(doc):
+    """The flags every example takes: --device, --out, --quick (a script adds its own)."""
+    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
+                        help="gpu moves every Variable to CUDA with to_gpu() (needs CuPy)")
+    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("out"),
+                        help="folder for the figures (default: out/)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer iterations")
+    return parser
+
+
+def parse(parser):
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def rosenbrock(x):
+    return F.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def rosenbrock_hvp(x, v):
+    """The analytic H v: H is tridiagonal with these diagonals."""
+    diag = np.zeros_like(x)
+    diag[:-1] = 1200 * x[:-1] ** 2 - 400 * x[1:] + 2
+    diag[1:] += 200
+    off = -400 * x[:-1]  # H[i, i+1] = H[i+1, i]
+    hv = diag * v
+    hv[:-1] += off * v[1:]
+    hv[1:] += off * v[:-1]
+    return hv
 
 
 def rosenbrock_hvp_exact(x, v):

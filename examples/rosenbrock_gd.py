@@ -6,10 +6,55 @@ Gradient descent on the Rosenbrock function from (0, 2), lr 0.001 (book step 28)
 the path drawn on a contour plot. The book's (0.99449622, 0.98900063) is the iterate after
 9,999 updates (its loop prints before updating); 50,000 reach (1, 1) within 1e-9.
 """
+import argparse
+import pathlib
+import sys
+
 import numpy as np
-from _common import example_parser, on_device, parse, pyplot, save_figure
 
 import gdezero as gd
+
+
+def example_parser(doc):
+    """The flags every example takes: --device, --out, --quick (a script adds its own)."""
+    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
+                        help="gpu moves every Variable to CUDA with to_gpu() (needs CuPy)")
+    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("out"),
+                        help="folder for the figures (default: out/)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer iterations")
+    return parser
+
+
+def parse(parser):
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def on_device(args, *variables):
+    """Move the Variables with to_gpu() for --device gpu; exit 2 with the reason if impossible."""
+    if args.device == "gpu":
+        try:
+            for v in variables:
+                v.to_gpu()
+        except RuntimeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            sys.exit(2)
+    return variables[0] if len(variables) == 1 else variables
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend: figures go to files, no display needed."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, args, name):
+    fig.savefig(args.out / name, dpi=100, bbox_inches="tight")
+    print(f"figure {name}")
 
 
 def rosenbrock(x0, x1):

@@ -8,12 +8,72 @@ Gradient descent crawls along the curved valley (the book runs it 50,000 times; 
 runs 2,000); Newton-CG, using only Hessian-vector products, reaches (1, 1) in a few dozen
 steps. Both paths go on one contour plot, rosenbrock_newton_cg.png in --out.
 """
+import argparse
+import pathlib
+import sys
+
 import numpy as np
-from _common import example_parser, on_device, parse, save_figure
-from rosenbrock_gd import contour_plot, rosenbrock
 
 import gdezero as gd
 from gdezero.backend import to_numpy
+
+
+def example_parser(doc):
+    """The flags every example takes: --device, --out, --quick (a script adds its own)."""
+    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
+                        help="gpu moves every Variable to CUDA with to_gpu() (needs CuPy)")
+    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("out"),
+                        help="folder for the figures (default: out/)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer iterations")
+    return parser
+
+
+def parse(parser):
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def on_device(args, *variables):
+    """Move the Variables with to_gpu() for --device gpu; exit 2 with the reason if impossible."""
+    if args.device == "gpu":
+        try:
+            for v in variables:
+                v.to_gpu()
+        except RuntimeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            sys.exit(2)
+    return variables[0] if len(variables) == 1 else variables
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend: figures go to files, no display needed."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, args, name):
+    fig.savefig(args.out / name, dpi=100, bbox_inches="tight")
+    print(f"figure {name}")
+
+
+def rosenbrock(x0, x1):
+    return 100 * (x1 - x0 ** 2) ** 2 + (1 - x0) ** 2
+
+
+def contour_plot(title):
+    """Rosenbrock's contours on [-2, 2] x [-1, 3] with its minimum (1, 1) starred; the caller
+    draws its paths on the returned axes."""
+    plt = pyplot()
+    a, b = np.meshgrid(np.linspace(-2, 2, 400), np.linspace(-1, 3, 400))
+    fig, ax = plt.subplots(figsize=(6, 5))
+    ax.contour(a, b, rosenbrock(a, b), levels=np.logspace(-1, 3.5, 12), cmap="viridis")
+    ax.plot(1, 1, "*", color="black", markersize=12, label="minimum (1, 1)")
+    ax.set(xlabel="x0", ylabel="x1", title=title)
+    return fig, ax
 
 
 def rosenbrock_at(x):
