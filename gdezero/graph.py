@@ -2,7 +2,10 @@
 
 Variables are orange ellipses, constants (seeds, raw arrays and Python scalars given to an
 op) grey ellipses showing their value when it is small, functions light-blue boxes named
-by the user's op. Edges run input -> function -> output. The `graphviz` package builds
+by the user's op. Edges run input -> function -> output. A fused internal op is drawn as
+the user-level ops it stands for (the backward of ``x ** 2``, one ``ScaledMul(2)(gy, x)``,
+as ``Mul(2, x)`` then ``Mul(gy, .)``, as the book draws it), so no box has more inputs than
+the user's op. The `graphviz` package builds
 and quotes the DOT text; Graphviz's `dot` program renders it, or, where `dot` is missing,
 the pip-installable `graphviz-pure` command. Nothing in the engine imports this module.
 """
@@ -10,14 +13,17 @@ import os
 import pathlib
 import shutil
 import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gdezero.backend import device_of, to_numpy
 from gdezero.core import Constant, Ones, Variable
+from gdezero.ops.arithmetic import ScaledMul
+from gdezero.ops.shapes import GetItemGrad
 
-__all__ = ["get_dot_graph", "plot_dot_graph", "RenderedGraph"]
+__all__ = ["get_dot_graph", "plot_dot_graph", "DotGraph", "RenderedGraph"]
 
 _FORMATS = ("png", "svg", "pdf")
 _PURE_FORMATS = ("png", "svg")  # graphviz-pure has no PDF writer (yet)
@@ -29,6 +35,12 @@ _VARIABLE = {"color": "orange", "style": "filled"}
 _CONSTANT = {"color": "lightgrey", "style": "filled"}
 _FUNCTION = {"color": "lightblue", "style": "filled", "shape": "box"}
 _SCALARS = (int, float, complex, np.number)
+
+
+def _pure():
+    """The graphviz-pure command: on PATH, or beside this Python (a venv's kernel not activated)."""
+    beside = os.path.dirname(sys.executable)
+    return shutil.which("graphviz-pure") or shutil.which("graphviz-pure", path=beside)
 
 
 def _graphviz():
@@ -83,9 +95,13 @@ def _constant_label(v, verbose):
     return ": ".join(parts)
 
 
+# internal ops without a user-level name of their own: what they compute
+_LABELS = {GetItemGrad: "ScatterAdd"}  # GetItem's backward: gy added into zeros at the index
+
+
 def _function_label(f):
     """The op's name a user knows (`Mul`), not an internal specialisation's class name."""
-    return str(getattr(type(f), "label", type(f).__name__))
+    return str(_LABELS.get(type(f)) or getattr(type(f), "label", type(f).__name__))
 
 
 def _build(output, verbose):
@@ -110,15 +126,26 @@ def _build(output, verbose):
         f = stack.pop()
         fid = str(id(f))
         graph.node(fid, graphviz.escape(_function_label(f)), **_FUNCTION)
+        inputs = [str(id(x)) for x in f.inputs]
         scalar = getattr(f, "c", None)  # a Python scalar the op keeps (x * 2, 1 - x): a constant input
         if isinstance(scalar, _SCALARS) and not isinstance(scalar, bool):
             graph.node("c" + fid, graphviz.escape(_value_text(scalar)), **_CONSTANT)
-            graph.edge("c" + fid, fid)
+            inputs.insert(0, "c" + fid)
+        if isinstance(f, ScaledMul):  # c * x1 first, then times x0: two Muls of two inputs each
+            graph.node("m" + fid, "Mul", **_FUNCTION)
+            y = f.outputs[0]()
+            shown = _shape_dtype(y) if verbose and y is not None and y.data is not None else ""
+            graph.node("v" + fid, graphviz.escape(shown), **_VARIABLE)
+            graph.edge(inputs[0], "m" + fid)
+            graph.edge(inputs[2], "m" + fid)
+            graph.edge("m" + fid, "v" + fid)
+            inputs = ["v" + fid, inputs[1]]
+        for source in inputs:
+            graph.edge(source, fid)
         for x in f.inputs:
             if id(x) not in seen:
                 seen.add(id(x))
                 add_var(x)
-            graph.edge(str(id(x)), fid)
             if x.creator is not None and id(x.creator) not in seen:
                 seen.add(id(x.creator))
                 stack.append(x.creator)
@@ -133,7 +160,41 @@ def _build(output, verbose):
     return graph
 
 
-def get_dot_graph(output: Variable, verbose: bool = True) -> str:
+class DotGraph(str):
+    """DOT text (a `str`) that Jupyter shows as the picture it describes.
+
+    `_repr_svg_` and `_repr_png_` render it with Graphviz's `dot`, or with `graphviz-pure`
+    where `dot` is missing; with neither (or when rendering fails) they return None and the
+    notebook shows the text.
+
+    Examples
+    --------
+    >>> from gdezero.graph import DotGraph
+    >>> dot = DotGraph("digraph { a -> b }")
+    >>> dot == "digraph { a -> b }", isinstance(dot, str)
+    (True, True)
+    """
+
+    def _render(self, fmt: str) -> bytes | None:
+        program = shutil.which("dot") or _pure()
+        if program is None:
+            return None
+        try:
+            done = subprocess.run([program, f"-T{fmt}"], input=self.encode("utf-8"), capture_output=True,
+                                  timeout=60)
+        except subprocess.TimeoutExpired:
+            return None
+        return done.stdout if done.returncode == 0 and done.stdout else None
+
+    def _repr_svg_(self) -> str | None:
+        svg = self._render("svg")
+        return None if svg is None else svg.decode("utf-8")
+
+    def _repr_png_(self) -> bytes | None:
+        return self._render("png")
+
+
+def get_dot_graph(output: Variable, verbose: bool = True) -> DotGraph:
     """DOT text of the graph that produced `output`.
 
     Parameters
@@ -145,9 +206,10 @@ def get_dot_graph(output: Variable, verbose: bool = True) -> str:
 
     Returns
     -------
-    str
-        Valid DOT text: variables orange, constants grey (with their value when they have
-        at most 4 elements), functions light-blue boxes named by their op.
+    DotGraph
+        Valid DOT text (a `str`): variables orange, constants grey (with their value when they
+        have at most 4 elements), functions light-blue boxes named by their user-level op. In a
+        notebook it shows as the rendered picture.
 
     Examples
     --------
@@ -162,7 +224,7 @@ def get_dot_graph(output: Variable, verbose: bool = True) -> str:
     >>> "label=Mul" in dot and "label=x" in dot and "label=y" in dot
     True
     """
-    return _build(output, verbose).source
+    return DotGraph(_build(output, verbose).source)
 
 
 if TYPE_CHECKING:
@@ -202,7 +264,7 @@ def _renderer(fmt, to_file, dot_file):
     dot = shutil.which("dot")
     if dot is not None:
         return dot, "dot"
-    pure = shutil.which("graphviz-pure")
+    pure = _pure()
     if pure is not None:
         if fmt in _PURE_FORMATS:
             return pure, "graphviz-pure"
