@@ -299,6 +299,38 @@ class Variable:
         body = str(self.data).replace("\n", "\n" + " " * 9)
         return f"variable({body})"
 
+    def _display_fields(self) -> list[tuple[str, str]]:
+        """What a notebook shows of this Variable: (field, text) pairs."""
+        if self.data is None:
+            return [("name", str(self.name)), ("data", "None")]
+        creator = self.creator
+        if creator is not None:
+            label = getattr(type(creator), "label", type(creator).__name__)  # the user's op, not a fused one
+            recorded = f"yes: output of {label}"
+        else:
+            recorded = ("no: computed with backprop off" if self.generation == UNRECORDED
+                        else "a constant" if isinstance(self, Constant) else "a leaf")
+        return [("name", str(self.name)), ("shape", str(tuple(self.shape))),
+                ("dtype", str(self.dtype).rsplit(".", 1)[-1]),
+                ("backend", f"{backend._backend_name(self.data)} on {backend.device_of(self.data)}"),
+                ("recorded", recorded), ("grad", "none" if self.grad is None else "present"),
+                ("data", str(self.data))]
+
+    def _repr_html_(self) -> str:
+        """A table for Jupyter: name, shape, dtype, backend and device, recorded, grad, data."""
+        import html
+        cell = "<td><code>{}</code></td>"
+        rows = "".join(f"<tr><th style='text-align:left'>{k}</th>"
+                       + (cell if k != "data" else "<td><pre>{}</pre></td>").format(html.escape(v)) + "</tr>"
+                       for k, v in self._display_fields())
+        return f"<table><caption>gdezero.{type(self).__name__}</caption>{rows}</table>"
+
+    def _repr_markdown_(self) -> str:
+        """The same fields as Markdown, for front ends that show Markdown but not HTML."""
+        fields = self._display_fields()
+        lines = [f"**gdezero.{type(self).__name__}** " + ", ".join(f"{k} `{v}`" for k, v in fields[:-1])]
+        return "\n\n".join(lines + ["```\n" + fields[-1][1] + "\n```"])
+
     def cleargrad(self) -> None:
         """Forget the accumulated gradient (``grad = None``), as before a new `backward`.
 

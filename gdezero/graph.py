@@ -21,7 +21,6 @@ import numpy as np
 from gdezero.backend import device_of, to_numpy
 from gdezero.core import Constant, Ones, Variable
 from gdezero.ops.arithmetic import ScaledMul
-from gdezero.ops.shapes import GetItemGrad
 
 __all__ = ["get_dot_graph", "plot_dot_graph", "DotGraph", "RenderedGraph"]
 
@@ -95,13 +94,9 @@ def _constant_label(v, verbose):
     return ": ".join(parts)
 
 
-# internal ops without a user-level name of their own: what they compute
-_LABELS = {GetItemGrad: "ScatterAdd"}  # GetItem's backward: gy added into zeros at the index
-
-
 def _function_label(f):
     """The op's name a user knows (`Mul`), not an internal specialisation's class name."""
-    return str(_LABELS.get(type(f)) or getattr(type(f), "label", type(f).__name__))
+    return str(getattr(type(f), "label", type(f).__name__))
 
 
 def _build(output, verbose):
