@@ -72,7 +72,7 @@ def demo(session):
 # the committed figures the README shows, and the example that draws each one
 README_FIGURES = {"docs/sin_higher_derivatives.png": "sin_higher_derivatives.py",
                   "docs/taylor_series.png": "taylor_series.py",
-                  "docs/tanh_order3.png": "tanh_graph.py",
+                  "docs/tanh_order3.svg": "tanh_graph.py",
                   "docs/rosenbrock_newton_cg.png": "rosenbrock_newton_cg.py",
                   "docs/robust_regression.png": "robust_regression.py"}
 

@@ -75,7 +75,7 @@ def main():
     print(f"order {args.order} value {float(gx.data)!r}")
     print(f"nodes {variables + constants + functions} ({variables} variables, {constants} constants, "
           f"{functions} functions)")
-    render_graph(gx, args, f"tanh_order{args.order}.png")
+    render_graph(gx, args, f"tanh_order{args.order}.svg")  # SVG: sharp, and its labels are text
 
 
 if __name__ == "__main__":
