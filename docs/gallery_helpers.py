@@ -4,6 +4,7 @@ The examples are command-line scripts (argparse: --out, --quick, --device) that 
 figures, Matplotlib and Graphviz alike, into --out. The gallery runs each one with its own
 --out folder and shows every picture that appears there (`scrape_figures`).
 """
+import inspect
 import pathlib
 import re
 import shutil
@@ -15,6 +16,7 @@ import gdezero.functions
 import gdezero.graph
 import gdezero.optimize
 import gdezero.utils
+from gdezero.taylor import series
 
 DOCS = pathlib.Path(__file__).resolve().parent
 OUT = DOCS / "_build" / "example_out"
@@ -33,13 +35,20 @@ GRAPH = ["get_dot_graph", "plot_dot_graph", "RenderedGraph"]
 OPTIMIZE = ["minimize", "scipy_functions", "OptimizeResult"]
 
 
+def series_functions():
+    """The truncated-series kernels a custom Function's `taylor` rule is written with."""
+    return sorted(name for name, value in vars(series).items() if inspect.isfunction(value)
+                  and value.__module__ == series.__name__ and not name.startswith("_"))
+
+
 def public_api():
     """{module name: [public names it documents]}, in the order of the API page."""
     modules = {"gdezero": (gdezero, TOP_LEVEL),
                "gdezero.functions": (gdezero.functions, list(gdezero.functions.__all__)),
                "gdezero.utils": (gdezero.utils, UTILS),
                "gdezero.graph": (gdezero.graph, GRAPH),
-               "gdezero.optimize": (gdezero.optimize, OPTIMIZE)}
+               "gdezero.optimize": (gdezero.optimize, OPTIMIZE),
+               "gdezero.taylor.series": (series, series_functions())}
     # hasattr, not callable: Config is an object (the grad mode), documented like the functions
     return {name: [n for n in names if hasattr(module, n)] for name, (module, names) in modules.items()}
 
@@ -104,6 +113,34 @@ API_SECTIONS = {
                       ":func:`~gdezero.graph.plot_dot_graph`, as DeZero did."),
     "gdezero.graph": ("``gdezero.graph``: computational graphs", ""),
     "gdezero.optimize": ("``gdezero.optimize``: minimisation", ""),
+    "gdezero.taylor.series": ("``gdezero.taylor.series``: Taylor rules for your own Functions", """\
+A Function of your own gets Taylor mode (``gd.derivatives``, ``gd.jvp``, ``gd.taylor``) from a
+``taylor`` method beside ``forward`` and ``backward``. Each input arrives as its stacked Taylor
+coefficients, one array of shape ``(K+1, *shape)`` (row ``k`` the coefficient of ``t**k``, not
+scaled by ``k!``); an input that does not depend on the differentiated variables arrives as one
+row, ``(1, *shape)``. The rule returns the output's coefficients the same way, built from these
+truncated-series kernels (Cauchy products, division, exp, log, sin/cos, tanh, powers, ...)::
+
+    import numpy as np
+    import gdezero as gd
+    from gdezero.taylor import series
+
+    class Softsign(gd.Function):                      # x / (1 + x), for x > 0 here
+        def forward(self, x):
+            return x / (1 + x)
+
+        def backward(self, gy):
+            x, = self.inputs
+            return gy / (1 + x) ** 2
+
+        def taylor(self, x):
+            return series.div(x, series.add_constant(x, 1.0))
+
+    x = np.array([0.5, 2.0])
+    third = gd.derivatives(lambda v: Softsign()(v), x, 3)[3]
+    print(np.allclose(third.data, 6 / (1 + x) ** 4))  # True
+
+``tests/test_docs_build.py`` runs this example."""),
 }
 
 
@@ -113,7 +150,7 @@ def _api_page():
              "and the submodules ``gd.functions`` (usually imported as ``F``), ``gd.utils``, "
              "``gd.graph`` and ``gd.optimize``, which load on first use.", "",
              "Type hints (checked by mypy; the package ships ``py.typed``) use a few aliases: ``Array`` "
-             "(shown as ``Any``: the backends share no static type) is an array of any supported backend, "
+             "(``Any`` to mypy: the backends share no static type) is an array of any supported backend, "
              "``VariableLike`` a Variable or an Array, ``Operand`` also a Python scalar, ``Axis`` None, "
              "an int or a tuple or list of ints, and ``Shape`` an int or a tuple or list of ints.", ""]
     for module, names in public_api().items():

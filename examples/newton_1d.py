@@ -17,7 +17,7 @@ import gdezero as gd
 
 def example_parser(doc):
     """The flags every example takes: --device, --out, --quick (a script adds its own)."""
-    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    parser = argparse.ArgumentParser(description=(doc or "").strip().partition("\n")[0])  # the title
     parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
                         help="gpu moves every Variable to CUDA with to_gpu() (needs CuPy)")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("out"),
@@ -91,7 +91,7 @@ def main():
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(runs["manual"], "o-", markersize=9, label="hand-written f''")
     ax.plot(runs["automatic"], "x--", color="black", label="f'' by double backprop")
-    ax.axhline(1.0, color="gray", linewidth=0.5)
+    ax.axhline(1.0, color="gray", linewidth=0.5, label="the minimum, x = 1")
     ax.set(xlabel="step", ylabel="x", title="Newton's method on x⁴ − 2x²")
     ax.legend()
     save_figure(fig, args, "newton_1d.png")

@@ -32,7 +32,7 @@ from gdezero.backend import to_numpy
 
 def example_parser(doc):
     """The flags every example takes: --device, --out, --quick (a script adds its own)."""
-    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    parser = argparse.ArgumentParser(description=(doc or "").strip().partition("\n")[0])  # the title
     parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
                         help="gpu moves every Variable to CUDA with to_gpu() (needs CuPy)")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("out"),
@@ -151,7 +151,7 @@ def main():
         a, b = (float(v) for v in np.asarray(r.x)[:2])
         ax.plot(grid, a * grid + b, style, label=f"{name.replace('_', ' ')} (slope {a:.2f})")
     ax.set(xlabel="x", ylabel="y", title=f"Robust regression, {int(outliers.sum())} outliers of {n}")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4, fontsize=8)  # below, off the points
     save_figure(fig, args, "robust_regression.png")
 
 

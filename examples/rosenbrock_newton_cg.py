@@ -20,7 +20,7 @@ from gdezero.backend import to_numpy
 
 def example_parser(doc):
     """The flags every example takes: --device, --out, --quick (a script adds its own)."""
-    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    parser = argparse.ArgumentParser(description=(doc or "").strip().partition("\n")[0])  # the title
     parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
                         help="gpu moves every Variable to CUDA with to_gpu() (needs CuPy)")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("out"),
@@ -69,9 +69,10 @@ def contour_plot(title):
     draws its paths on the returned axes."""
     plt = pyplot()
     a, b = np.meshgrid(np.linspace(-2, 2, 400), np.linspace(-1, 3, 400))
-    fig, ax = plt.subplots(figsize=(6, 5))
-    ax.contour(a, b, rosenbrock(a, b), levels=np.logspace(-1, 3.5, 12), cmap="viridis")
-    ax.plot(1, 1, "*", color="black", markersize=12, label="minimum (1, 1)")
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ax.contour(a, b, rosenbrock(a, b), levels=np.logspace(-1, 3.5, 12), colors="0.7", linewidths=0.8)
+    # above every path (zorder), white-edged: the minimum stays visible where the paths end
+    ax.plot(1, 1, "*", color="gold", markeredgecolor="black", markersize=16, zorder=5, label="minimum (1, 1)")
     ax.set(xlabel="x0", ylabel="x1", title=title)
     return fig, ax
 
@@ -95,10 +96,13 @@ def main():
               f"max error {np.abs(x - 1).max():.3e}, f = {r.fun:.3e}")
 
     fig, ax = contour_plot("Rosenbrock from (0, 2)")
-    for (name, r), style in zip(results.items(), ["-", "o-"]):
+    # gradient descent wide and below, Newton-CG thin and dashed on top: both paths stay visible
+    styles = {"gd": dict(color="tab:red", lw=4, alpha=0.7, zorder=2),
+              "newton-cg": dict(color="tab:blue", ls="--", marker="o", ms=4, lw=1.2, zorder=3)}
+    for name, r in results.items():
         points = np.stack(r.path)
-        ax.plot(points[:, 0], points[:, 1], style, ms=3, label=f"{name} ({r.nit} steps)")
-    ax.legend(loc="upper left")
+        ax.plot(points[:, 0], points[:, 1], label=f"{name} ({r.nit} steps)", **styles[name])
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1))  # beside the axes, off the paths
     save_figure(fig, args, "rosenbrock_newton_cg.png")
 
 

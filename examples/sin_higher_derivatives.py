@@ -20,7 +20,7 @@ from gdezero.backend import to_numpy
 
 def example_parser(doc):
     """The flags every example takes: --device, --out, --quick (a script adds its own)."""
-    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    parser = argparse.ArgumentParser(description=(doc or "").strip().partition("\n")[0])  # the title
     parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
                         help="gpu moves every Variable to CUDA with to_gpu() (needs CuPy)")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("out"),
@@ -77,13 +77,14 @@ def main():
         print(f"derivative {order} max error {np.max(np.abs(y - exact)):.3g}")
 
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for y, label in zip(ys, ["y=sin(x)", "y'", "y''", "y'''"]):
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    for y, label in zip(ys, ["y = sin(x)", "y′ = cos(x)", "y″ = −sin(x)", "y‴ = −cos(x)"]):
         ax.plot(xs, y, label=label)
     if args.order > 3:
         ax.plot(xs, ys[-1], "k--", lw=1, label=f"y^({args.order})")
-    ax.set(xlabel="x")
-    ax.legend(loc="lower right")
+    ax.set(xlabel="x", ylabel="y and its derivatives",
+           title="sin and its derivatives, all 200 points at once (Taylor mode)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1))  # beside the axes, off the curves
     save_figure(fig, args, "sin_higher_derivatives.png")
 
 

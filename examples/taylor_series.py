@@ -21,7 +21,7 @@ from gdezero.backend import to_numpy
 
 def example_parser(doc):
     """The flags every example takes: --device, --out, --quick (a script adds its own)."""
-    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    parser = argparse.ArgumentParser(description=(doc or "").strip().partition("\n")[0])  # the title
     parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
                         help="gpu moves every Variable to CUDA with to_gpu() (needs CuPy)")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("out"),
@@ -99,18 +99,17 @@ def main():
                   f"{args.at + args.width / 2:g}]")
 
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    shown = [k for k in range(1, args.order + 1, 2)] or [args.order]
-    colors = plt.cm.viridis(np.linspace(0, 1, len(shown)))
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    shown = sorted({k for k in (1, 3, 5, 9, 15, 21) if k < args.order} | {args.order})  # each one named
+    colors = plt.cm.viridis(np.linspace(0, 0.9, len(shown)))
     for k, color in zip(shown, colors):
-        ax.plot(xs, polys[k], color=color, lw=0.9, label=f"order {k}" if k in (1, 5, 15, shown[-1]) else None)
-    ax.plot(xs, exact, color="black", lw=2.2, label=f"{args.function}(x)")
+        ax.plot(xs, polys[k], color=color, lw=1.1, label=f"order {k}")
+    ax.plot(xs, exact, color="black", lw=2.2, ls="--", label=f"{args.function}(x)")
     low, high = float(np.nanmin(exact)), float(np.nanmax(exact))
     pad = 0.5 * (high - low) + 0.1
-    ax.set(xlabel="x", ylim=(low - pad, high + pad),
-           title=f"Taylor polynomials of {args.function} at {args.at:g}, orders 1..{args.order} "
-                 f"(one Taylor-mode pass)")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set(xlabel="x", ylabel="y", ylim=(low - pad, high + pad),
+           title=f"Taylor polynomials of {args.function} at {args.at:g} (one Taylor-mode pass)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=9)  # beside the axes, off the curves
     save_figure(fig, args, "taylor_series.png")
 
 

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -126,3 +127,25 @@ def test_the_notebook_executes_and_shows_the_variable_the_graph_and_the_plot(mon
     assert svgs and all(not INTERNAL.search(svg) for svg in svgs) and ">Mul<" in svgs[0]
     pngs = [d["image/png"] for d in data if "image/png" in d]
     assert pngs, "the matplotlib figure is missing from the notebook's outputs"
+
+
+def api_sections():
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import gallery_helpers
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    return gallery_helpers
+
+
+def test_the_series_pages_taylor_rule_example_prints_true(capsys):
+    helpers = api_sections()
+    _, intro = helpers.API_SECTIONS["gdezero.taylor.series"]
+    code = intro.split("::\n\n", 1)[1].split("\n\n``", 1)[0]
+    exec(compile(textwrap.dedent(code), "series-example", "exec"), {})
+    assert capsys.readouterr().out == "True\n"
+
+
+def test_the_api_page_documents_the_series_kernels_a_taylor_rule_uses():
+    names = api_sections().public_api()["gdezero.taylor.series"]
+    assert {"add", "mul", "div", "add_constant", "exp", "log", "sin", "tanh", "power"} <= set(names)
