@@ -36,7 +36,7 @@ root_doc = "index"
 
 autosummary_generate = True
 autosummary_imported_members = True
-autodoc_default_options = {"members": False}
+autodoc_default_options = {}
 # signatures name the aliases the annotations use (`Array`, not the `Any` it stands for)
 autodoc_type_aliases = {alias: alias for alias in
                         ("Array", "VariableLike", "Operand", "Axis", "Shape", "Inputs")}

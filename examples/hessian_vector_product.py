@@ -73,6 +73,19 @@ def rosenbrock_hvp(x, v):
     return hv
 
 
+def pyplot():
+    """matplotlib.pyplot on the Agg backend: figures go to files, no display needed."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, args, name):
+    fig.savefig(args.out / name, dpi=100, bbox_inches="tight")
+    print(f"figure {name}")
+
+
 def main():
     args = parse(example_parser(__doc__))
     x, v = on_device(args, gd.Variable(np.array([1.0, 2.0]), name="x"),
@@ -92,6 +105,17 @@ def main():
     exact = rosenbrock_hvp(x_np, v_np)
     error = np.max(np.abs(hv - exact)) / np.max(np.abs(exact))
     print(f"rosenbrock n={n} hvp seconds {seconds:.3f} relative error {error:.3g}")
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    shown = slice(0, n, max(1, n // 2000))  # 2,000 coordinates are enough to see the diagonal
+    ax.plot(exact[shown], hv[shown], ".", ms=3, label=f"gd.hvp, every {shown.step}th of n = {n:,}")
+    ends = [exact.min(), exact.max()]
+    ax.plot(ends, ends, "k-", lw=0.8, zorder=0, label="equal")
+    ax.set(xlabel="analytic (H v)_i, tridiagonal H", ylabel="(H v)_i by double backprop",
+           title=f"Rosenbrock HVP, relative error {error:.1e}")
+    ax.legend(loc="upper left")
+    save_figure(fig, args, "hessian_vector_product.png")
 
 
 if __name__ == "__main__":

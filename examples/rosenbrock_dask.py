@@ -97,6 +97,19 @@ def worker_peaks_mib(client):
     return {address: round(mib) for address, mib in sorted(client.run(peak_rss_mib).items())}
 
 
+def pyplot():
+    """matplotlib.pyplot on the Agg backend: figures go to files, no display needed."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, args, name):
+    fig.savefig(args.out / name, dpi=100, bbox_inches="tight")
+    print(f"figure {name}")
+
+
 def main():
     parser = example_parser(__doc__)
     parser.add_argument("--n", type=int, default=10_000_000, help="HVP size (default 1e7)")
@@ -123,7 +136,7 @@ def main():
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                                dashboard_address=None, memory_limit=0)
         client, where = Client(cluster), f"a LocalCluster of {args.workers} workers x 1 thread"
-    lines = []
+    lines, peaks = [], {}
 
     def say(line):  # printed at once: a run at n = 1e8 takes minutes
         print(line, flush=True)
@@ -133,7 +146,8 @@ def main():
         rng = da.random.default_rng(0)
         x = rng.uniform(-2.0, 2.0, n, chunks=chunk)  # lazy: made block by block on the workers
         v = rng.standard_normal(n, chunks=chunk)
-        say(f"worker peak MiB at the start {worker_peaks_mib(client)}")
+        peaks["at the start"] = worker_peaks_mib(client)
+        say(f"worker peak MiB at the start {peaks['at the start']}")
 
         start = time.perf_counter()
         hv = gd.hvp(rosenbrock, x, v).data
@@ -144,7 +158,8 @@ def main():
         relative = float(error) / float(scale)
         say(f"hvp n={n} chunk={chunk} seconds {seconds:.2f} relative error {relative:.3g} "
                      f"({'ok' if relative <= 1e-12 else 'WRONG'} at 1e-12)")
-        say(f"worker peak MiB after hvp {worker_peaks_mib(client)}")
+        peaks["after hvp"] = worker_peaks_mib(client)
+        say(f"worker peak MiB after hvp {peaks['after hvp']}")
 
         # near the minimum: Newton's quadratic convergence in a few round-trip-bound iterations
         x0 = da.from_array(np.random.default_rng(0).uniform(0.8, 1.2, cg_n),
@@ -155,14 +170,27 @@ def main():
         max_error = float(da.max(da.abs(r.x - 1)).compute())
         say(f"newton-cg n={cg_n} iterations {r.nit} seconds {seconds:.2f} max error "
                      f"{max_error:.3e} ({r.message})")
-        say(f"worker peak MiB at the end {worker_peaks_mib(client)}")
+        peaks["at the end"] = worker_peaks_mib(client)
+        say(f"worker peak MiB at the end {peaks['at the end']}")
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
     path = args.out / "rosenbrock_dask.txt"
     path.write_text("\n".join(lines) + "\n")
-    print(f"wrote {path}")
+    print(f"wrote {path.name}")
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    workers = list(peaks["at the end"])
+    for row, (stage, mib) in enumerate(peaks.items()):
+        ax.bar([i + 0.25 * row for i in range(len(workers))], [mib.get(w, 0) for w in workers], width=0.25,
+               label=stage)
+    ax.set_xticks(range(len(workers)), [f"worker {i}" for i in range(len(workers))])
+    ax.set(ylabel="peak resident memory (MiB)", xlabel="Dask worker process",
+           title=f"HVP at n = {n:,} in chunks of {chunk:,}")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1))
+    save_figure(fig, args, "rosenbrock_dask.png")
     if relative > 1e-12 or not r.success:
         sys.exit(1)
 

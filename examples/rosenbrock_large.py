@@ -55,6 +55,19 @@ def rosenbrock(x):
     return F.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
 
 
+def pyplot():
+    """matplotlib.pyplot on the Agg backend: figures go to files, no display needed."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, args, name):
+    fig.savefig(args.out / name, dpi=100, bbox_inches="tight")
+    print(f"figure {name}")
+
+
 def main():
     args = parse(example_parser(__doc__))
     n = 1_000 if args.quick else 100_000
@@ -66,6 +79,7 @@ def main():
     r = gd.optimize.minimize(rosenbrock, on_device(args, gd.Variable(x0)).data,
                              method="newton-cg", keep_path=False)
     seconds = time.perf_counter() - start
+    timings = {"newton-cg": (seconds, r.nit)}
     error = np.abs(to_numpy(r.x) - 1).max()
     lines.append(f"newton-cg: {r.nit} iterations, {r.nfev} f evaluations, {seconds:.2f} s, "
                  f"max error {error:.3e} ({r.message})")
@@ -78,13 +92,24 @@ def main():
     s = scipy_minimize(fun, x0, jac=jac, method="L-BFGS-B",
                        options={"gtol": 1e-8, "ftol": 0.0, "maxiter": 20_000})
     seconds = time.perf_counter() - start
+    timings["L-BFGS-B (SciPy)"] = (seconds, s.nit)
     lines.append(f"L-BFGS-B: {s.nit} iterations, {s.nfev} f evaluations, {seconds:.2f} s, "
                  f"max error {np.abs(s.x - 1).max():.3e} ({s.message})")
 
     print("\n".join(lines))
     path = args.out / "rosenbrock_large.txt"
     path.write_text("\n".join(lines) + "\n")
-    print(f"wrote {path}")
+    print(f"wrote {path.name}")
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3))
+    for row, (name, (seconds, iterations)) in enumerate(timings.items()):
+        ax.barh(row, seconds, color=f"C{row}", label=f"{name}: {iterations} iterations")
+    ax.set_yticks(range(len(timings)), list(timings))
+    ax.set(xlabel="seconds to a gradient norm of 1e-8", ylabel="method",
+           title=f"Rosenbrock-n, n = {n:,}")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1))
+    save_figure(fig, args, "rosenbrock_large.png")
 
 
 if __name__ == "__main__":

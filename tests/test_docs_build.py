@@ -149,3 +149,26 @@ def test_the_series_pages_taylor_rule_example_prints_true(capsys):
 def test_the_api_page_documents_the_series_kernels_a_taylor_rule_uses():
     names = api_sections().public_api()["gdezero.taylor.series"]
     assert {"add", "mul", "div", "add_constant", "exp", "log", "sin", "tanh", "power"} <= set(names)
+
+
+def page_ids(page):
+    return set(re.findall(r'id="([^"]+)"', (SITE / "generated" / page).read_text(encoding="utf-8")))
+
+
+@needs_site
+@pytest.mark.parametrize("cls", ["Variable", "Function"])
+def test_the_class_pages_document_every_public_method_and_attribute(cls):
+    import gdezero
+    public = {name for name in dir(getattr(gdezero, cls)) if not name.startswith("_")}
+    ids = page_ids(f"gdezero.{cls}.html")
+    documented = {i.rsplit(".", 1)[1] for i in ids if i.startswith(f"gdezero.{cls}.")}
+    assert public <= documented, sorted(public - documented)
+    assert "__call__" in documented or cls == "Variable"
+
+
+@needs_site
+def test_signatures_name_the_array_aliases_not_any():
+    page = SITE / "generated" / "gdezero.functions.sin.html"
+    text = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8"))
+    signature = text[text.index("gdezero.functions.sin("):][:200]
+    assert "VariableLike" in signature and "Any" not in signature, signature
