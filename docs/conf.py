@@ -50,7 +50,11 @@ html_theme_options = {
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
 }
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["gdezero.css"]
+# pages without sub-pages have nothing for the left "section navigation": drop that sidebar
+# there, so the page's own sections (right, "On this page") are the navigation
+html_sidebars = {page: [] for page in ("tour", "backends", "performance", "design", "api")}
 
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),

@@ -161,10 +161,56 @@ def _api_page():
     return "\n".join(lines)
 
 
+def _f(x):
+    return x ** 4 - 2 * x ** 2
+
+
+def tour_figures(folder):
+    """The tour's pictures the committed figures do not cover: the graphs of steps 25-26, 33 and
+    36 (SVG, through `dot` or graphviz-pure) and Newton's iterates of step 29 (Matplotlib)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    import gdezero as gd
+    folder.mkdir(parents=True, exist_ok=True)
+    x, y = gd.Variable(np.array(1.0), name="x"), gd.Variable(np.array(1.0), name="y")
+    z = 0.26 * (x ** 2 + y ** 2) - 0.48 * x * y
+    z.name = "z"
+    gd.graph.plot_dot_graph(z, verbose=False, to_file=folder / "matyas.svg")
+    x = gd.Variable(np.array(2.0), name="x")
+    gx = gd.grad(_f(x), x, create_graph=True)
+    gx.name = "gx"
+    gd.graph.plot_dot_graph(gx, verbose=False, to_file=folder / "newton_gx.svg")
+    x = gd.Variable(np.array(2.0), name="x")
+    y = x ** 2
+    y.name = "y"
+    z = gd.grad(y, x, create_graph=True) ** 3 + y
+    z.name = "z"
+    gd.graph.plot_dot_graph(z, verbose=False, to_file=folder / "double_backprop.svg")
+
+    iterates, x = [2.0], gd.Variable(np.array(2.0))
+    for _ in range(7):
+        gx = gd.grad(_f(x), x, create_graph=True)
+        x.data = x.data - gx.data / gd.grad(gx, x).data
+        iterates.append(float(x.data))
+    grid = np.linspace(-2.1, 2.1, 200)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(grid, _f(grid), color="black", label="f(x) = x⁴ − 2x²")
+    ax.plot(iterates, _f(np.array(iterates)), "o--", color="tab:red", label="Newton's iterates from x = 2")
+    ax.set(xlabel="x", ylabel="f(x)", title="Newton's method: 7 steps to the minimum x = 1")
+    ax.legend(loc="upper center")
+    fig.savefig(folder / "newton_1d.png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+
 def prepare(root, docs):
-    """Fresh example output, and the generated reST: the API page and the benchmark table."""
+    """Fresh example output, and the generated reST and pictures: the API page, the benchmark
+    table and the tour's figures."""
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
     GENERATED.mkdir(exist_ok=True)
+    tour_figures(GENERATED / "tour")
     (GENERATED / "benchmark_table.rst").write_text(_benchmark_page(root), encoding="utf-8")
     (docs / "api.rst").write_text(_api_page(), encoding="utf-8")

@@ -105,12 +105,17 @@ def _build(output, verbose):
     graphviz = _graphviz()
     graph = graphviz.Digraph()
 
+    names: dict[int, str] = {}
+
+    def key(obj):  # numbered in drawing order, not by id(): the same graph gives the same DOT text
+        return names.setdefault(id(obj), str(len(names)))
+
     def add_var(v):
         # graphviz.escape keeps backslashes and `<...>` literal; the package quotes the rest.
         if isinstance(v, Constant):
-            graph.node(str(id(v)), graphviz.escape(_constant_label(v, verbose)), **_CONSTANT)
+            graph.node(key(v), graphviz.escape(_constant_label(v, verbose)), **_CONSTANT)
         else:
-            graph.node(str(id(v)), graphviz.escape(_var_label(v, verbose)), **_VARIABLE)
+            graph.node(key(v), graphviz.escape(_var_label(v, verbose)), **_VARIABLE)
 
     seen = {id(output)}
     add_var(output)
@@ -119,9 +124,9 @@ def _build(output, verbose):
         seen.add(id(output.creator))
     while stack:  # iterative: a 100,000-node chain must not hit the recursion limit
         f = stack.pop()
-        fid = str(id(f))
+        fid = key(f)
         graph.node(fid, graphviz.escape(_function_label(f)), **_FUNCTION)
-        inputs = [str(id(x)) for x in f.inputs]
+        inputs = [key(x) for x in f.inputs]
         scalar = getattr(f, "c", None)  # a Python scalar the op keeps (x * 2, 1 - x): a constant input
         if isinstance(scalar, _SCALARS) and not isinstance(scalar, bool):
             graph.node("c" + fid, graphviz.escape(_value_text(scalar)), **_CONSTANT)
@@ -151,7 +156,7 @@ def _build(output, verbose):
             if id(y) not in seen:
                 seen.add(id(y))
                 add_var(y)
-            graph.edge(fid, str(id(y)))
+            graph.edge(fid, key(y))
     return graph
 
 

@@ -172,3 +172,37 @@ def test_signatures_name_the_array_aliases_not_any():
     text = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8"))
     signature = text[text.index("gdezero.functions.sin("):][:200]
     assert "VariableLike" in signature and "Any" not in signature, signature
+
+
+TOUR_PICTURES = {  # the book's pictures, in the tour's sections that show them
+    "steps-25-and-26-seeing-the-graph": ["matyas.svg"],
+    "step-28-optimisation-by-gradient-descent": ["rosenbrock_newton_cg.png"],
+    "step-29-newton-s-method-with-a-hand-written-second-derivative": ["newton_1d.png"],
+    "step-33-newton-s-method-with-the-second-derivative-by-double-backprop": ["newton_gx.svg"],
+    "step-34-every-derivative-of-sin-at-once": ["sin_higher_derivatives.png", "taylor_series.png"],
+    "step-35-the-graph-of-tanh-s-higher-derivatives": ["tanh_order3.svg"],
+    "step-36-double-backprop-beyond-newton": ["double_backprop.svg"],
+}
+
+
+@needs_site
+def test_the_tour_shows_the_books_pictures_in_their_sections():
+    text = (SITE / "tour.html").read_text(encoding="utf-8")
+    sections = re.split(r'<section id="', text)[1:]
+    by_id = {s.split('"', 1)[0]: s for s in sections}
+    for section, pictures in TOUR_PICTURES.items():
+        sources = re.findall(r'<img[^>]+src="([^"]+)"', by_id[section].split("<section", 1)[0])
+        for picture in pictures:
+            src = next((s for s in sources if s.endswith("/" + picture)), None)
+            assert src, f"{section} shows no {picture}: {sources}"
+            assert (SITE / src).stat().st_size > 1000, src
+
+
+@needs_site
+def test_the_tour_page_lists_its_sections_and_wraps_code():
+    text = (SITE / "tour.html").read_text(encoding="utf-8")
+    toc = text[text.index('class="page-toc'):] if 'class="page-toc' in text else text
+    for section in TOUR_PICTURES:
+        assert f'href="#{section}"' in toc, section
+    assert "gdezero.css" in text
+    assert "white-space: pre-wrap" in (SITE / "_static" / "gdezero.css").read_text(encoding="utf-8")

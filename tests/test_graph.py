@@ -421,3 +421,10 @@ def test_without_a_renderer_the_notebook_shows_the_dot_text(small_graph, monkeyp
 def test_a_failing_renderer_gives_the_text_not_an_error(small_graph, tmp_path, monkeypatch):
     only(monkeypatch, dot=fake_program(tmp_path, "dot", "exit 1"))
     assert get_dot_graph(small_graph)._repr_svg_() is None
+
+
+def test_the_same_graph_gives_the_same_dot_text_every_time(arr):
+    def build():
+        x = gd.Variable(arr(1.0), name="x")
+        return get_dot_graph(gd.grad(F.tanh(x) * x ** 2, x, create_graph=True))
+    assert build() == build()  # committed figures do not change when nothing changed
