@@ -50,7 +50,14 @@ def public_api():
                "gdezero.optimize": (gdezero.optimize, OPTIMIZE),
                "gdezero.taylor.series": (series, series_functions())}
     # hasattr, not callable: Config is an object (the grad mode), documented like the functions
-    return {name: [n for n in names if hasattr(module, n)] for name, (module, names) in modules.items()}
+    return {name: [documented_name(module, n) for n in names if hasattr(module, n)]
+            for name, (module, names) in modules.items()}
+
+
+def documented_name(module, name):
+    """`name`, or `name.name` for a module that is also its own function (``gd.taylor``)."""
+    value = getattr(module, name)
+    return f"{name}.{name}" if inspect.ismodule(value) and callable(value) else name
 
 
 def example_argv(gallery_conf, script_vars):
