@@ -60,5 +60,7 @@ def test_legend_covers_no_data_point(script, tmp_path, monkeypatch):
         points = [line.get_transform().transform(np.column_stack(line.get_data())) for line in ax.lines]
         points += [c.get_offset_transform().transform(c.get_offsets()) for c in ax.collections
                    if len(c.get_offsets())]
-        inside = [p for p in np.concatenate(points) if box.contains(*p)]
+        inside = [p for p in np.concatenate(points) if box.contains(*p)] if points else []
         assert not inside, f"the legend of {script} covers {len(inside)} data points"
+        bars = [patch for patch in ax.patches if box.overlaps(patch.get_window_extent())]
+        assert not bars, f"the legend of {script} covers {len(bars)} bars"
