@@ -46,6 +46,17 @@ def tests_cupy(session):
     _run_tests(session, "cupy")
 
 
+@nox.session(name="gpu-check", python=False)
+def gpu_check(session):
+    """The five-minute GPU check, benchmarks/gpu_check.py: reports in gpu-check/ (`-- --wheels DIR`).
+
+    No virtualenv: it runs on this interpreter, whose CUDA builds of CuPy and torch a GPU image
+    provides and an offline machine could not install; `--wheels DIR` installs array-api-compat
+    from a folder into the report folder."""
+    out = os.path.abspath(os.environ.get("GDEZERO_GPU_CHECK_OUT", "gpu-check"))
+    session.run("python", "benchmarks/gpu_check.py", "--out", out, *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def lint(session):
     """ruff on everything; mypy on gdezero/ (configured in pyproject.toml) against its own dependencies."""

@@ -12,6 +12,7 @@ import shutil
 from sphinx_gallery.scrapers import figure_rst
 
 import gdezero
+import gdezero.func
 import gdezero.functions
 import gdezero.graph
 import gdezero.optimize
@@ -45,6 +46,7 @@ def public_api():
     """{module name: [public names it documents]}, in the order of the API page."""
     modules = {"gdezero": (gdezero, TOP_LEVEL),
                "gdezero.functions": (gdezero.functions, list(gdezero.functions.__all__)),
+               "gdezero.func": (gdezero.func, list(gdezero.func.__all__)),
                "gdezero.utils": (gdezero.utils, UTILS),
                "gdezero.graph": (gdezero.graph, GRAPH),
                "gdezero.optimize": (gdezero.optimize, OPTIMIZE),
@@ -115,6 +117,9 @@ API_SECTIONS = {
     "gdezero.functions": ("``gdezero.functions`` (``F``): differentiable operations",
                           "Each one is differentiable to any order: its backward is built from these "
                           "operations."),
+    "gdezero.func": ("``gdezero.func``: function transforms (as torch.func and JAX)",
+                     "Each takes a function and returns one; they nest to any order. See "
+                     ":doc:`from_torch_jax`."),
     "gdezero.utils": ("``gdezero.utils``: numerical checks and comparisons",
                       "``gdezero.utils`` also re-exports :func:`~gdezero.graph.get_dot_graph` and "
                       ":func:`~gdezero.graph.plot_dot_graph`, as DeZero did."),
@@ -154,7 +159,7 @@ truncated-series kernels (Cauchy products, division, exp, log, sin/cos, tanh, po
 def _api_page():
     lines = ["API reference", "=============", "",
              "Every public name, with its docstring. ``import gdezero as gd`` gives the top-level names "
-             "and the submodules ``gd.functions`` (usually imported as ``F``), ``gd.utils``, "
+             "and the submodules ``gd.functions`` (usually imported as ``F``), ``gd.func``, ``gd.utils``, "
              "``gd.graph`` and ``gd.optimize``, which load on first use.", "",
              "Type hints (checked by mypy; the package ships ``py.typed``) use a few aliases: ``Array`` "
              "(``Any`` to mypy: the backends share no static type) is an array of any supported backend, "

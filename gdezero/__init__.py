@@ -23,12 +23,12 @@ from gdezero.taylor import derivatives, jvp
 __all__ = [
     "Variable", "Parameter", "Function", "Config", "using_config", "no_grad",
     "as_array", "as_variable", "get_array_module", "gpu_available",
-    "grad", "hvp", "hessian", "jacobian", "jvp", "taylor", "derivatives", "__version__",
+    "grad", "hvp", "hessian", "jacobian", "jvp", "taylor", "derivatives", "func", "__version__",
 ]
 
 # Submodules a user reaches as `gd.NAME` without importing them: loaded on first access
 # (PEP 562, as SciPy does), so `import gdezero.core` alone stays free of the op layer.
-_SUBMODULES = ("functions", "graph", "utils", "optimize")
+_SUBMODULES = ("functions", "graph", "utils", "optimize", "func")
 
 
 def __getattr__(name):

@@ -142,6 +142,10 @@ _SINGLE_DEVICE_TYPES = backend.SINGLE_DEVICE_TYPES
 _NORMALISE = backend.OUTPUT_NORMALISERS
 
 
+# dtype kind -> the Python number Variable.item() returns for it
+_ITEM_KINDS = (("bool", bool), ("integral", int), ("complex floating", complex), ("real floating", float))
+
+
 # ============================================================================ Variable
 class Variable:
     """A node of the graph holding an array: DeZero's ``Variable``.
@@ -330,6 +334,61 @@ class Variable:
         fields = self._display_fields()
         lines = [f"**gdezero.{type(self).__name__}** " + ", ".join(f"{k} `{v}`" for k, v in fields[:-1])]
         return "\n\n".join(lines + ["```\n" + fields[-1][1] + "\n```"])
+
+    # ------------------------------------------------------------ where an array is expected
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
+        """The data for NumPy and Matplotlib (``np.asarray(v)``); records no graph.
+
+        A Dask array is computed; CuPy and CUDA torch data refuse, as CuPy does (copy it to
+        the host explicitly, e.g. with `to_cpu`).
+        """
+        return backend.host_array(self.data, dtype, copy)
+
+    def _scalar(self, convert: Any) -> Any:
+        """convert(data) for a one-element Variable (any ndim); else the backend's own error."""
+        data = self.data
+        if math.prod(data.shape) == 1 and data.ndim:
+            data = self.xp.reshape(data, ())
+        return convert(data)
+
+    def __float__(self) -> float:
+        return self._scalar(float)
+
+    def __int__(self) -> int:
+        return self._scalar(int)
+
+    def __bool__(self) -> bool:
+        return self._scalar(bool)
+
+    def item(self) -> bool | int | float | complex:
+        """The value of a one-element Variable as a Python number, of its dtype's kind.
+
+        Records no graph (as ``float(v)``, ``int(v)``, ``bool(v)``).
+
+        Returns
+        -------
+        bool, int, float or complex
+            As ``ndarray.item()`` and ``torch.Tensor.item()``.
+
+        Raises
+        ------
+        ValueError
+            When the Variable does not have exactly one element.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gdezero as gd
+        >>> x = gd.Variable(np.array([2.5]))
+        >>> x.item(), float(x * 2), bool(x > 0)
+        (2.5, 5.0, True)
+        """
+        if self.size != 1:
+            raise ValueError(f"item(): this Variable has shape {tuple(self.shape)} ({self.size} "
+                             f"elements); item() needs exactly one: index it first, e.g. v[0].item()")
+        xp = self.xp
+        kind = next((k for k in _ITEM_KINDS if xp.isdtype(self.dtype, k[0])), _ITEM_KINDS[-1])
+        return self._scalar(kind[1])
 
     def cleargrad(self) -> None:
         """Forget the accumulated gradient (``grad = None``), as before a new `backward`.

@@ -14,9 +14,11 @@ import sys
 
 import numpy as np
 
-from gdezero.backend import get_array_module, settle, singular_matrix_errors, solve, to_numpy
+from gdezero.backend import get_array_module, is_array, settle, singular_matrix_errors, solve, to_numpy
 from gdezero.core import Variable, as_array
 from gdezero.functional import grad, hessian, scalar_output
+
+__all__ = ["minimize", "scipy_functions", "OptimizeResult"]
 
 METHODS = ("newton-cg", "newton", "gd")
 _DEFAULT_MAX_ITER = {"gd": 10_000, "newton": 100, "newton-cg": 1_000}
@@ -44,12 +46,12 @@ class OptimizeResult:
 class _Objective:
     """f checked to return a scalar, counting evaluations."""
 
-    def __init__(self, f, xp):
-        self.f, self.xp, self.nfev = f, xp, 0
+    def __init__(self, f, xp, args):
+        self.f, self.xp, self.args, self.nfev = f, xp, args, 0
 
     def __call__(self, x):
         self.nfev += 1
-        return scalar_output(self.f, x, "minimize")
+        return scalar_output(lambda x: self.f(x, *self.args), x, "minimize")
 
     def graph(self, x):
         """(Variable x, recorded output y, float value of y) at array `x` (persisted)."""
@@ -160,8 +162,20 @@ def _check_tol(tol):
     return float(tol)
 
 
+def _method(method):
+    """method in gdezero's spelling; SciPy's ('Newton-CG') and any case are accepted."""
+    name = method.lower() if isinstance(method, str) else method
+    if name not in METHODS:
+        raise ValueError(f"unknown method {method!r}; valid methods are "
+                         + ", ".join(repr(m) for m in METHODS) + " (in any case, e.g. 'Newton-CG')")
+    return name
+
+
 def _start(x0):
-    # As Variable data: checked, and detached from torch's own autograd.
+    # As Variable data: checked, and detached from torch's own autograd. A list or other
+    # array-like (not an array of a backend) becomes a NumPy array, as SciPy takes it.
+    if not (isinstance(x0, Variable) or is_array(x0) or isinstance(x0, (int, float, np.generic))):
+        x0 = np.asarray(x0)
     x = x0.data if isinstance(x0, Variable) else Variable(as_array(x0)).data
     xp = get_array_module(x)
     x = xp.asarray(x, copy=True)  # the caller's array is never written to or aliased
@@ -198,21 +212,26 @@ class _Progress:
             print(f"minimize({self.method}): {message}", file=sys.stderr)
 
 
-def minimize(f, x0, method="newton-cg", lr=1e-3, tol=1e-8, max_iter=None, callback=None,
+def minimize(f, x0, args=(), method="newton-cg", lr=1e-3, tol=1e-8, max_iter=None, callback=None,
              progress=False, keep_path=True):
     """Minimise a scalar function `f` of one array, starting from `x0`.
 
     Parameters
     ----------
     f : callable
-        Takes a Variable and returns a scalar Variable, built from gdezero operations.
-    x0 : array or Variable
-        The start; the iterates stay on its backend and device.
+        ``f(x, *args)`` takes a Variable (and `args`) and returns a scalar Variable, built
+        from gdezero operations.
+    x0 : array, Variable or array-like
+        The start; the iterates stay on its backend and device. A list (or any other
+        array-like) becomes a NumPy array.
+    args : tuple, optional
+        Extra arguments passed to `f` (and not differentiated), as ``scipy.optimize.minimize``
+        takes them; a single non-tuple value is passed as ``(args,)``.
     method : {'newton-cg', 'newton', 'gd'}
         'newton-cg': truncated Newton on Hessian-vector products with an Armijo line
         search (O(n) memory); 'newton': explicit Hessian and a linear solve (n <= 5000;
         steepest descent where the Newton step is not a descent direction); 'gd': fixed
-        steps of `lr`.
+        steps of `lr`. Case-insensitive: SciPy's ``'Newton-CG'`` is ``'newton-cg'``.
     lr : float
         The step of 'gd'.
     tol : float
@@ -241,9 +260,9 @@ def minimize(f, x0, method="newton-cg", lr=1e-3, tol=1e-8, max_iter=None, callba
     >>> res.success, np.allclose(res.x, 1.0)
     (True, True)
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; valid methods are "
-                         + ", ".join(repr(m) for m in METHODS))
+    method = _method(method)
+    if not isinstance(args, tuple):
+        args = (args,)
     max_iter = _check_max_iter(max_iter, method)
     tol = _check_tol(tol)
     xp, x = _start(x0)
@@ -256,7 +275,7 @@ def minimize(f, x0, method="newton-cg", lr=1e-3, tol=1e-8, max_iter=None, callba
         if not hasattr(getattr(xp, "linalg", None), "solve"):
             raise ValueError(f"method='newton' needs the Array API linalg extension "
                              f"(linalg.solve), which {xp.__name__} lacks; use method='newton-cg'")
-    obj = _Objective(f, xp)
+    obj = _Objective(f, xp, args)
     path = [np.array(to_numpy(x))] if keep_path else []
     bar = _Progress(method, max_iter) if progress else None
     state = obj.graph(settle((x,))[0][0])

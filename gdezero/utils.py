@@ -9,6 +9,13 @@ from gdezero.backend import Array, device_of, get_array_module, is_lazy, lazy_li
 from gdezero.core import Variable, VariableLike
 from gdezero.functional import grad
 
+__all__ = ["numerical_grad", "gradient_check", "gradgradcheck", "array_equal", "array_allclose",
+           "get_dot_graph", "plot_dot_graph"]
+
+
+def __dir__():
+    return list(__all__)
+
 
 def _data(x):
     return x.data if isinstance(x, Variable) else x

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.skipif(os.environ.get("GDEZERO_BACKEND", "numpy") != "n
 
 def test_the_tour_is_among_the_checked_pages():
     assert DOCS / "tour.rst" in PAGES and DOCS / "index.rst" in PAGES
+    assert DOCS / "from_torch_jax.rst" in PAGES
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)

@@ -17,6 +17,7 @@ tomllib = pytest.importorskip("tomllib", reason="reading pyproject.toml needs Py
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TOP_LEVEL = [n for n in gd.__all__ if callable(getattr(gd, n))]
 VARIABLE_METHODS = ["backward", "cleargrad", "unchain", "unchain_backward", "detach", "to_gpu", "to_cpu",
+                    "item", "astype", "mean",
                     "reshape", "transpose", "shape", "ndim", "size", "dtype", "device", "xp"]
 
 

@@ -243,3 +243,35 @@ def test_examples_exit_2_with_the_to_gpu_message_when_no_gpu(tmp_path):
                           capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 2
     assert "to_gpu()" in done.stderr
+
+
+# ----------------------------------------------------------------------------- SciPy's conventions
+@pytest.mark.parametrize("method", ["Newton-CG", "newton-cg", "NEWTON", "Newton", "GD"])
+def test_method_names_are_case_insensitive_with_scipys_spelling(arr, method):
+    max_iter = 20_000 if method.lower() == "gd" else None
+    r = minimize(lambda x: F.sum((x - 3.0) ** 2), arr([0.0, 1.0]), method=method, lr=0.1,
+                 max_iter=max_iter)
+    assert r.success and max_error(r.x, 3.0) < 1e-6
+
+
+def test_unknown_method_names_the_valid_ones():
+    with pytest.raises(ValueError, match=r"unknown method 'bfgs'; valid methods are 'newton-cg'"):
+        minimize(rosenbrock_n, np.array([0.0, 2.0]), method="bfgs")
+
+
+def test_args_are_passed_to_f_as_scipy_passes_them(arr):
+    def shifted(x, a, b):
+        return F.sum((x - a) ** 2) + b
+    r = minimize(shifted, arr([0.0, 0.0]), args=(arr([1.0, -2.0]), 5.0))
+    assert r.success and abs(r.fun - 5.0) < 1e-12
+    np.testing.assert_allclose(to_numpy(r.x), [1.0, -2.0], atol=1e-8)
+    single = minimize(lambda x, a: F.sum((x - a) ** 2), arr([0.0]), args=2.0)  # not a tuple: (args,)
+    np.testing.assert_allclose(to_numpy(single.x), [2.0], atol=1e-8)
+
+
+def test_x0_may_be_a_list_or_any_array_like_converted_with_numpy():
+    r = minimize(rosenbrock_n, [0.0, 2.0])
+    assert isinstance(r.x, np.ndarray) and r.x.dtype == np.float64
+    assert r.success and max_error(r.x) < 1e-6
+    r = minimize(rosenbrock_n, (0, 2))  # a tuple of ints: float64 iterates
+    assert r.x.dtype == np.float64 and max_error(r.x) < 1e-6

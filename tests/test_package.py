@@ -21,7 +21,7 @@ def run_python(code):
     return done.stdout.split()
 
 
-@pytest.mark.parametrize("name", ["functions", "graph", "utils", "optimize"])
+@pytest.mark.parametrize("name", ["functions", "graph", "utils", "optimize", "func"])
 def test_import_gdezero_exposes_each_submodule_as_an_attribute(name):
     assert run_python(f"import gdezero as gd; print(gd.{name}.__name__)") == [f"gdezero.{name}"]
 
@@ -77,3 +77,9 @@ def test_extras_viz_dask_docs_all():
     assert {"sphinx", "pydata-sphinx-theme", "numpydoc", "sphinx-gallery"} <= {
         re.split(r"[<>=\[]", r)[0] for r in extras["docs"]}
     assert extras["all"] == ["gdezero[viz,dask,scipy,progress,torch]"]
+
+
+def test_gpu_extras_pin_one_cupy_wheel_per_cuda_major_version():
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert extras["gpu"] == ["cupy-cuda12x"]
+    assert extras["gpu-cuda13"] == ["cupy-cuda13x"]

@@ -11,6 +11,8 @@ from typing import Any, TypeAlias
 import array_api_compat
 import numpy as np
 
+from gdezero.backend import _cupy as cupy_quirks
+
 # An array of any supported backend (numpy.ndarray, cupy.ndarray, torch.Tensor, an
 # array_api_strict array, a Dask array): they share no static type, so it is Any to mypy.
 Array: TypeAlias = Any
@@ -251,7 +253,7 @@ _INSTALL_CUPY = ("install CuPy for your CUDA version, e.g. `pip install 'gdezero
                  "(cupy-cuda12x)")
 
 
-def _cupy():
+def _import_cupy():
     try:
         import cupy
     except ImportError:
@@ -321,14 +323,14 @@ def to_gpu(array, device=None):
         index = _check_device_index(device, torch.cuda.device_count(), "PyTorch")
         return array.to(f"cuda:{index}")
     if array_api_compat.is_cupy_array(array):
-        cupy = _cupy()
+        cupy = _import_cupy()
         index = _check_device_index(device, _cuda_device_count(cupy), "CuPy")
         if array.device.id == index:
             return array
         with cupy.cuda.Device(index):
             return cupy.asarray(array)
     if isinstance(array, np.ndarray):
-        cupy = _cupy()
+        cupy = _import_cupy()
         count = _cuda_device_count(cupy)
         if count == 0:
             raise RuntimeError(
@@ -360,12 +362,11 @@ def to_cpu(array):
 # ----------------------------------------------------------------------------- scatter-add
 def scatter_add(xp, out, index, values):
     """`out[index] += values` where repeated integer indices add up; returns the result."""
+    cupy_quirks.check_index_bounds(index, out.shape)  # CuPy would wrap an out-of-range index silently
+    if array_api_compat.is_cupy_array(out):
+        return cupy_quirks.scatter_add(out, index, values)
     if isinstance(out, np.ndarray):
         np.add.at(out, index, values)
-        return out
-    if array_api_compat.is_cupy_array(out):
-        import cupyx
-        cupyx.scatter_add(out, index, values)
         return out
     # Any other namespace: the flat positions the index selects, then add into them.
     size = math.prod(out.shape)
@@ -402,6 +403,7 @@ def getitem(array, key):
     once (Dask would otherwise fail much later on nan shapes), integer arrays on several
     leading axes go through flat positions (Dask indexes one axis at a time), and step-1
     slices come back in regular chunks of `array`'s chunk size (see `_regular_chunks`)."""
+    cupy_quirks.check_index_bounds(key, array.shape)  # one IndexError for every backend; CuPy would wrap
     if not array_api_compat.is_dask_array(array):
         return array[key]
     items = key if isinstance(key, tuple) else (key,)
@@ -552,6 +554,13 @@ def settle(arrays, scalars=()):
         arrays, scalars = kept[:len(arrays)], dask.compute(*kept[len(arrays):])
     return arrays, tuple(float(namespace_of_type(s).reshape(s, ())) if is_array(s) else float(s)
                          for s in scalars)
+
+
+def host_array(array, dtype=None, copy=None):
+    """`array` as NumPy sees it through ``__array__``: the data of a CPU backend (a Dask array
+    is computed); a CuPy or CUDA array refuses with its own TypeError, as CuPy does, since a
+    silent device-to-host copy is what that refusal guards against."""
+    return np.asarray(array, dtype=dtype, copy=copy)
 
 
 def to_numpy(array):

@@ -92,6 +92,7 @@ def _bind():
     v.T = property(shapes.transpose)
     v.sum_to = shapes.sum_to  # the engine sums broadcast gradients back with it
     v.sum, v.max, v.min = reductions.sum, reductions.max, reductions.min
+    v.mean, v.astype, v.__abs__ = reductions.mean, elementwise.astype, elementwise.abs
     for op in (operator.lt, operator.le, operator.gt, operator.ge):
         setattr(v, f"__{op.__name__}__", _comparison(op))
 

@@ -3,10 +3,11 @@ ReLU family, clip, abs, maximum / minimum and where."""
 from __future__ import annotations
 
 import weakref
+from typing import Any
 
 from gdezero.backend import device_of, get_array_module, is_array
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Constant, Function, Operand, Variable, VariableLike
+from gdezero.core import Constant, Function, Operand, Variable, VariableLike, as_variable
 from gdezero.taylor import series as S
 
 __all__ = [
@@ -753,6 +754,77 @@ def abs(x: VariableLike) -> Variable:
     variable([2. 0. 3.]) variable([-1.  0.  1.])
     """
     return Abs()(x)
+
+
+def _floating(xp, dtype):
+    return xp.isdtype(dtype, ("real floating", "complex floating"))
+
+
+class AsType(Function):
+    """x cast to `dtype`. Between floating dtypes the derivative is 1 (the gradient is cast
+    back to x's dtype); a cast to or from an integer or bool dtype is piecewise constant or
+    not differentiable at all, so it passes no gradient (as torch, whose integer tensors
+    take none)."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        return _xp(x).astype(x, self.dtype)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        if not (_floating(x.xp, x.dtype) and _floating(x.xp, self.dtype)):
+            return None
+        return astype(gy, x.dtype)
+
+    def taylor(self, x):
+        xp = _xp(x)
+        if _floating(xp, x.dtype) and _floating(xp, self.dtype):
+            return xp.astype(x, self.dtype)
+        return S.constant(xp.astype(x[0, ...], self.dtype))
+
+
+def astype(x: VariableLike, dtype: Any) -> Variable:
+    """`x` cast to `dtype` (``Variable.astype``), differentiable between floating dtypes.
+
+    Parameters
+    ----------
+    x : Variable or array
+        The input.
+    dtype : dtype or str
+        A dtype of x's backend, or its name (``"float32"``), looked up on x's namespace.
+
+    Returns
+    -------
+    Variable
+        A new Variable of `x`'s shape and `dtype` (a copy, also for x's own dtype).
+
+    Raises
+    ------
+    ValueError
+        When `dtype` is a name x's backend does not have.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gdezero as gd
+    >>> x = gd.Variable(np.array([1.5, 2.0]))
+    >>> y = x.astype(np.float32)
+    >>> y.dtype, gd.grad((y * y).sum(), x).dtype
+    (dtype('float32'), dtype('float64'))
+    """
+    x = as_variable(x)
+    if isinstance(dtype, str):
+        named = getattr(x.xp, dtype, None)
+        try:
+            known = named is not None and x.xp.isdtype(named, ("bool", "numeric"))
+        except (TypeError, ValueError, AttributeError):  # a function or module of that name
+            known = False
+        if not known:
+            raise ValueError(f"astype: {x.xp.__name__} has no dtype named {dtype!r}")
+        dtype = named
+    return AsType(dtype)(x)
 
 
 class Softplus(Function):

@@ -104,3 +104,40 @@ def test_to_gpu_on_a_missing_device_index_is_a_clear_error(cupy):
 def test_mixing_numpy_and_cupy_is_a_type_error_naming_both(cupy):
     with pytest.raises(TypeError, match=r"NumPy.*CuPy.*convert one"):
         Variable(np.ones(2)) + Variable(cupy.ones(2))
+
+
+@pytest.mark.parametrize("key", [np.array([0, 5]), np.array([-6]), (slice(None), np.array([2, 2]))],
+                         ids=["past-the-end", "below-minus-n", "second-axis"])
+def test_an_out_of_range_index_on_cupy_raises_where_cupy_itself_would_wrap(cupy, key):
+    data = np.arange(10.0).reshape(5, 2)
+    on_gpu = tuple(cupy.asarray(k) if isinstance(k, np.ndarray) else k for k in key) \
+        if isinstance(key, tuple) else cupy.asarray(key)
+    with pytest.raises(IndexError, match=r"out of bounds for axis \d with size \d"):
+        Variable(cupy.asarray(data))[on_gpu]
+
+
+def test_the_gradients_scatter_on_cupy_raises_for_an_out_of_range_index(cupy):
+    from gdezero.ops.shapes import GetItemGrad
+    with pytest.raises(IndexError, match=r"index 3 is out of bounds for axis 0 with size 3"):
+        GetItemGrad(cupy.asarray([0, 3]), (3,))(Variable(cupy.ones(2)))
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+def test_getitem_gradient_with_repeated_indices_on_cupy_equals_numpy_add_at(cupy, dtype, rtol):
+    rng = np.random.default_rng(2)
+    x, index = rng.normal(size=100).astype(dtype), rng.integers(-100, 100, 5000)
+    w = rng.normal(size=5000).astype(dtype)
+    expected = np.zeros_like(x)
+    np.add.at(expected, index, w)
+    xv = Variable(cupy.asarray(x))
+    g = gd.grad(F.sum(xv[cupy.asarray(index)] * cupy.asarray(w)), xv)
+    assert g.dtype == dtype and isinstance(g.data, cupy.ndarray)
+    np.testing.assert_allclose(cupy.asnumpy(g.data), expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+
+
+def test_cupy_scatters_through_its_add_at_where_it_has_one(cupy):
+    from gdezero.backend import _cupy as cupy_quirks
+    at = getattr(cupy.add, "at", None)
+    if at is None:
+        pytest.skip(f"CuPy {cupy.__version__} has no add.at: cupyx.scatter_add is used")
+    assert cupy_quirks.add_at(cupy) == at
