@@ -65,35 +65,68 @@ def lint(session):
     session.run("mypy", "gdezero")
 
 
+def _examples():
+    return sorted(s for s in os.listdir("examples") if s.endswith(".py") and not s.startswith("_"))
+
+
 @nox.session(python=PYTHON)
 def demo(session):
-    """Run every script in examples/ on the CPU (`-- --device gpu` for CuPy), then refresh the
-    README's figures in docs/ from what they wrote."""
+    """Run every script in examples/ on the CPU (`-- --device gpu` for CuPy); everything it
+    writes goes under out/ (GDEZERO_DEMO_OUT to change), never into the checkout's files."""
     session.install("-e", ".[viz,scipy,dask]")
     out = os.path.abspath(os.environ.get("GDEZERO_DEMO_OUT", "out"))
-    for script in sorted(os.listdir("examples")):
-        if script.endswith(".py") and not script.startswith("_"):
-            session.run("python", os.path.join("examples", script), "--out", out, *session.posargs)
+    for script in _examples():
+        session.run("python", os.path.join("examples", script), "--out", out, *session.posargs)
+    session.log(f"every example ran; figures are in {out}")
+
+
+# the committed figures the README shows, and the example that draws each one
+README_FIGURES = {"docs/sin_higher_derivatives.png": "sin_higher_derivatives.py",
+                  "docs/taylor_series.png": "taylor_series.py",
+                  "docs/tanh_order3.svg": "tanh_graph.py",
+                  "docs/rosenbrock_newton_cg.png": "rosenbrock_newton_cg.py",
+                  "docs/robust_regression.png": "robust_regression.py"}
+
+
+@nox.session(python=PYTHON)
+def figures(session):
+    """Refresh the committed figures the README shows (docs/*.png) from the examples that draw
+    them, then commit them; `nox -s demo` never touches them."""
+    session.install("-e", ".[viz,scipy]")
     with open("README.md", encoding="utf-8") as readme:
-        images = re.findall(r"!\[[^\]]*\]\((docs/[^)\s]+)\)", readme.read())
-    for image in images:
-        written = os.path.join(out, os.path.basename(image))
-        if not os.path.isfile(written):
-            session.error(f"the README shows {image}, but no example wrote it in {out}")
-        shutil.copyfile(written, image)
-    session.log(f"figures are in {out}; the README's {len(images)} figures were refreshed in docs/")
+        shown = set(re.findall(r"!\[[^\]]*\]\((docs/[^)\s]+)\)", readme.read()))
+    if shown != set(README_FIGURES):
+        session.error(f"README_FIGURES in noxfile.py lists {sorted(README_FIGURES)}, "
+                      f"the README shows {sorted(shown)}")
+    out = session.create_tmp()
+    for script in sorted(set(README_FIGURES.values())):
+        session.run("python", os.path.join("examples", script), "--out", out)
+    for image in sorted(README_FIGURES):
+        shutil.copyfile(os.path.join(out, os.path.basename(image)), image)
+    session.log(f"the README's {len(README_FIGURES)} figures were refreshed in docs/: commit them")
+
+
+CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 
 
 @nox.session(python=PYTHON)
 def docs(session):
-    """The site in docs/_build/html (Sphinx, warnings as errors), then read in headless Chromium."""
+    """The site in docs/_build/html (Sphinx, warnings as errors), its downloads and notebook run,
+    then every page read in headless Chromium; `-- --no-browser` skips only the Chromium checks."""
+    browser = "--no-browser" not in session.posargs
+    if browser and not any(map(shutil.which, CHROMIUM)):
+        session.error("the browser checks need Chromium (apt-get install chromium); "
+                      "run `nox -s docs -- --no-browser` to build and check the site without them")
     session.install("-e", ".[docs,test]")
     for generated in ("docs/_build", "docs/auto_examples", "docs/generated", "docs/_generated"):
         shutil.rmtree(generated, ignore_errors=True)  # a stale stub or gallery page must not hide a change
     session.run("python", "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html",
                 env={"MPLBACKEND": "Agg"})
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_docs_site.py",
-                "tests/test_docs_tour.py")
+                "tests/test_docs_tour.py", "tests/test_docs_build.py",
+                env={"GDEZERO_DOCS_BROWSER": "required" if browser else "skip"})
+    if not browser:
+        session.warn("--no-browser: the site was built, but no page was read in Chromium")
 
 
 @nox.session(python=PYTHON)

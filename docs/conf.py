@@ -36,7 +36,10 @@ root_doc = "index"
 
 autosummary_generate = True
 autosummary_imported_members = True
-autodoc_default_options = {"members": False}
+autodoc_default_options = {}
+# signatures name the aliases the annotations use (`Array`, not the `Any` it stands for)
+autodoc_type_aliases = {alias: alias for alias in
+                        ("Array", "VariableLike", "Operand", "Axis", "Shape", "Inputs")}
 numpydoc_show_class_members = False  # class pages list members through their own templates
 numpydoc_validation_checks = set()
 
@@ -47,13 +50,17 @@ html_theme_options = {
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
 }
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["gdezero.css"]
+# pages without sub-pages have nothing for the left "section navigation": drop that sidebar
+# there, so the page's own sections (right, "On this page") are the navigation
+html_sidebars = {page: [] for page in ("tour", "backends", "performance", "design", "api")}
 
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": str(DOCS / "auto_examples"),
     "filename_pattern": r"/[a-z][a-z0-9_]*\.py$",  # run every example (names starting "_" are helpers)
-    "ignore_pattern": r"^_\w*\.py$",  # matched against the file name: _common.py is a helper
+    "ignore_pattern": r"^_\w*\.py$",  # the file name: a "_" file would be a helper
     "reset_argv": "gallery_helpers.example_argv",
     "image_scrapers": ("gallery_helpers.scrape_figures",),
     "within_subsection_order": "FileNameSortKey",

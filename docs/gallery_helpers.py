@@ -4,6 +4,7 @@ The examples are command-line scripts (argparse: --out, --quick, --device) that 
 figures, Matplotlib and Graphviz alike, into --out. The gallery runs each one with its own
 --out folder and shows every picture that appears there (`scrape_figures`).
 """
+import inspect
 import pathlib
 import re
 import shutil
@@ -16,6 +17,7 @@ import gdezero.functions
 import gdezero.graph
 import gdezero.optimize
 import gdezero.utils
+from gdezero.taylor import series
 
 DOCS = pathlib.Path(__file__).resolve().parent
 OUT = DOCS / "_build" / "example_out"
@@ -34,6 +36,12 @@ GRAPH = ["get_dot_graph", "plot_dot_graph", "RenderedGraph"]
 OPTIMIZE = ["minimize", "scipy_functions", "OptimizeResult"]
 
 
+def series_functions():
+    """The truncated-series kernels a custom Function's `taylor` rule is written with."""
+    return sorted(name for name, value in vars(series).items() if inspect.isfunction(value)
+                  and value.__module__ == series.__name__ and not name.startswith("_"))
+
+
 def public_api():
     """{module name: [public names it documents]}, in the order of the API page."""
     modules = {"gdezero": (gdezero, TOP_LEVEL),
@@ -41,9 +49,17 @@ def public_api():
                "gdezero.func": (gdezero.func, list(gdezero.func.__all__)),
                "gdezero.utils": (gdezero.utils, UTILS),
                "gdezero.graph": (gdezero.graph, GRAPH),
-               "gdezero.optimize": (gdezero.optimize, OPTIMIZE)}
+               "gdezero.optimize": (gdezero.optimize, OPTIMIZE),
+               "gdezero.taylor.series": (series, series_functions())}
     # hasattr, not callable: Config is an object (the grad mode), documented like the functions
-    return {name: [n for n in names if hasattr(module, n)] for name, (module, names) in modules.items()}
+    return {name: [documented_name(module, n) for n in names if hasattr(module, n)]
+            for name, (module, names) in modules.items()}
+
+
+def documented_name(module, name):
+    """`name`, or `name.name` for a module that is also its own function (``gd.taylor``)."""
+    value = getattr(module, name)
+    return f"{name}.{name}" if inspect.ismodule(value) and callable(value) else name
 
 
 def example_argv(gallery_conf, script_vars):
@@ -109,6 +125,34 @@ API_SECTIONS = {
                       ":func:`~gdezero.graph.plot_dot_graph`, as DeZero did."),
     "gdezero.graph": ("``gdezero.graph``: computational graphs", ""),
     "gdezero.optimize": ("``gdezero.optimize``: minimisation", ""),
+    "gdezero.taylor.series": ("``gdezero.taylor.series``: Taylor rules for your own Functions", """\
+A Function of your own gets Taylor mode (``gd.derivatives``, ``gd.jvp``, ``gd.taylor``) from a
+``taylor`` method beside ``forward`` and ``backward``. Each input arrives as its stacked Taylor
+coefficients, one array of shape ``(K+1, *shape)`` (row ``k`` the coefficient of ``t**k``, not
+scaled by ``k!``); an input that does not depend on the differentiated variables arrives as one
+row, ``(1, *shape)``. The rule returns the output's coefficients the same way, built from these
+truncated-series kernels (Cauchy products, division, exp, log, sin/cos, tanh, powers, ...)::
+
+    import numpy as np
+    import gdezero as gd
+    from gdezero.taylor import series
+
+    class Softsign(gd.Function):                      # x / (1 + x), for x > 0 here
+        def forward(self, x):
+            return x / (1 + x)
+
+        def backward(self, gy):
+            x, = self.inputs
+            return gy / (1 + x) ** 2
+
+        def taylor(self, x):
+            return series.div(x, series.add_constant(x, 1.0))
+
+    x = np.array([0.5, 2.0])
+    third = gd.derivatives(lambda v: Softsign()(v), x, 3)[3]
+    print(np.allclose(third.data, 6 / (1 + x) ** 4))  # True
+
+``tests/test_docs_build.py`` runs this example."""),
 }
 
 
@@ -118,7 +162,7 @@ def _api_page():
              "and the submodules ``gd.functions`` (usually imported as ``F``), ``gd.func``, ``gd.utils``, "
              "``gd.graph`` and ``gd.optimize``, which load on first use.", "",
              "Type hints (checked by mypy; the package ships ``py.typed``) use a few aliases: ``Array`` "
-             "(shown as ``Any``: the backends share no static type) is an array of any supported backend, "
+             "(``Any`` to mypy: the backends share no static type) is an array of any supported backend, "
              "``VariableLike`` a Variable or an Array, ``Operand`` also a Python scalar, ``Axis`` None, "
              "an int or a tuple or list of ints, and ``Shape`` an int or a tuple or list of ints.", ""]
     for module, names in public_api().items():
@@ -129,10 +173,56 @@ def _api_page():
     return "\n".join(lines)
 
 
+def _f(x):
+    return x ** 4 - 2 * x ** 2
+
+
+def tour_figures(folder):
+    """The tour's pictures the committed figures do not cover: the graphs of steps 25-26, 33 and
+    36 (SVG, through `dot` or graphviz-pure) and Newton's iterates of step 29 (Matplotlib)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    import gdezero as gd
+    folder.mkdir(parents=True, exist_ok=True)
+    x, y = gd.Variable(np.array(1.0), name="x"), gd.Variable(np.array(1.0), name="y")
+    z = 0.26 * (x ** 2 + y ** 2) - 0.48 * x * y
+    z.name = "z"
+    gd.graph.plot_dot_graph(z, verbose=False, to_file=folder / "matyas.svg")
+    x = gd.Variable(np.array(2.0), name="x")
+    gx = gd.grad(_f(x), x, create_graph=True)
+    gx.name = "gx"
+    gd.graph.plot_dot_graph(gx, verbose=False, to_file=folder / "newton_gx.svg")
+    x = gd.Variable(np.array(2.0), name="x")
+    y = x ** 2
+    y.name = "y"
+    z = gd.grad(y, x, create_graph=True) ** 3 + y
+    z.name = "z"
+    gd.graph.plot_dot_graph(z, verbose=False, to_file=folder / "double_backprop.svg")
+
+    iterates, x = [2.0], gd.Variable(np.array(2.0))
+    for _ in range(7):
+        gx = gd.grad(_f(x), x, create_graph=True)
+        x.data = x.data - gx.data / gd.grad(gx, x).data
+        iterates.append(float(x.data))
+    grid = np.linspace(-2.1, 2.1, 200)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(grid, _f(grid), color="black", label="f(x) = x⁴ − 2x²")
+    ax.plot(iterates, _f(np.array(iterates)), "o--", color="tab:red", label="Newton's iterates from x = 2")
+    ax.set(xlabel="x", ylabel="f(x)", title="Newton's method: 7 steps to the minimum x = 1")
+    ax.legend(loc="upper center")
+    fig.savefig(folder / "newton_1d.png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+
 def prepare(root, docs):
-    """Fresh example output, and the generated reST: the API page and the benchmark table."""
+    """Fresh example output, and the generated reST and pictures: the API page, the benchmark
+    table and the tour's figures."""
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
     GENERATED.mkdir(exist_ok=True)
+    tour_figures(GENERATED / "tour")
     (GENERATED / "benchmark_table.rst").write_text(_benchmark_page(root), encoding="utf-8")
     (docs / "api.rst").write_text(_api_page(), encoding="utf-8")

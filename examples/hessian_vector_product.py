@@ -7,13 +7,50 @@ f = sum(x**2) at x = [1, 2] with v = [4, 5] gives Hv = 2v = [8, 10], by hand and
 then one HVP of the n-dimensional Rosenbrock function (n = 1,000,000), timed and checked
 against its analytic Hessian.
 """
+import argparse
+import pathlib
+import sys
 import time
 
 import numpy as np
-from _common import example_parser, numpy_of, on_device, parse
 
 import gdezero as gd
 import gdezero.functions as F
+from gdezero.backend import to_numpy
+
+
+def example_parser(doc):
+    """The flags every example takes: --device, --out, --quick (a script adds its own)."""
+    parser = argparse.ArgumentParser(description=(doc or "").strip().partition("\n")[0])  # the title
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
+                        help="gpu moves every Variable to CUDA with to_gpu() (needs CuPy)")
+    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("out"),
+                        help="folder for the figures (default: out/)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer iterations")
+    return parser
+
+
+def parse(parser):
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def on_device(args, *variables):
+    """Move the Variables with to_gpu() for --device gpu; exit 2 with the reason if impossible."""
+    if args.device == "gpu":
+        try:
+            for v in variables:
+                v.to_gpu()
+        except RuntimeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            sys.exit(2)
+    return variables[0] if len(variables) == 1 else variables
+
+
+def numpy_of(v):
+    """A Variable's data as NumPy (copied from the GPU if needed), for printing and plots."""
+    return to_numpy(v.data)
 
 
 def sum_of_squares(x):
@@ -36,6 +73,19 @@ def rosenbrock_hvp(x, v):
     return hv
 
 
+def pyplot():
+    """matplotlib.pyplot on the Agg backend: figures go to files, no display needed."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, args, name):
+    fig.savefig(args.out / name, dpi=100, bbox_inches="tight")
+    print(f"figure {name}")
+
+
 def main():
     args = parse(example_parser(__doc__))
     x, v = on_device(args, gd.Variable(np.array([1.0, 2.0]), name="x"),
@@ -55,6 +105,17 @@ def main():
     exact = rosenbrock_hvp(x_np, v_np)
     error = np.max(np.abs(hv - exact)) / np.max(np.abs(exact))
     print(f"rosenbrock n={n} hvp seconds {seconds:.3f} relative error {error:.3g}")
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    shown = slice(0, n, max(1, n // 2000))  # 2,000 coordinates are enough to see the diagonal
+    ax.plot(exact[shown], hv[shown], ".", ms=3, label=f"gd.hvp, every {shown.step}th of n = {n:,}")
+    ends = [exact.min(), exact.max()]
+    ax.plot(ends, ends, "k-", lw=0.8, zorder=0, label="equal")
+    ax.set(xlabel="analytic (H v)_i, tridiagonal H", ylabel="(H v)_i by double backprop",
+           title=f"Rosenbrock HVP, relative error {error:.1e}")
+    ax.legend(loc="upper left")
+    save_figure(fig, args, "hessian_vector_product.png")
 
 
 if __name__ == "__main__":

@@ -19,13 +19,50 @@ The mixture's standard errors come from the inverse Hessian (gd.hessian) at the 
 The figure robust_regression.png in --out shows the data, coloured by each point's
 posterior probability of being an inlier, and the three lines.
 """
+import argparse
 import math
+import pathlib
 
 import numpy as np
-from _common import example_parser, numpy_of, parse, pyplot, save_figure
 
 import gdezero as gd
 import gdezero.functions as F
+from gdezero.backend import to_numpy
+
+
+def example_parser(doc):
+    """The flags every example takes: --device, --out, --quick (a script adds its own)."""
+    parser = argparse.ArgumentParser(description=(doc or "").strip().partition("\n")[0])  # the title
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
+                        help="gpu moves every Variable to CUDA with to_gpu() (needs CuPy)")
+    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("out"),
+                        help="folder for the figures (default: out/)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer iterations")
+    return parser
+
+
+def parse(parser):
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def numpy_of(v):
+    """A Variable's data as NumPy (copied from the GPU if needed), for printing and plots."""
+    return to_numpy(v.data)
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend: figures go to files, no display needed."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, args, name):
+    fig.savefig(args.out / name, dpi=100, bbox_inches="tight")
+    print(f"figure {name}")
 
 TRUE_SLOPE, TRUE_INTERCEPT, TRUE_SIGMA, OUTLIER_SHARE = 1.5, -0.7, 0.3, 0.2
 JUNK_LOW, JUNK_HIGH = -8.0, 8.0
@@ -114,7 +151,7 @@ def main():
         a, b = (float(v) for v in np.asarray(r.x)[:2])
         ax.plot(grid, a * grid + b, style, label=f"{name.replace('_', ' ')} (slope {a:.2f})")
     ax.set(xlabel="x", ylabel="y", title=f"Robust regression, {int(outliers.sum())} outliers of {n}")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4, fontsize=8)  # below, off the points
     save_figure(fig, args, "robust_regression.png")
 
 

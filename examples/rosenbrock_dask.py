@@ -16,15 +16,16 @@ blocks through it, so a worker holds a few blocks at a time (about 0.35 GB at n 
 where persisting x and v first would keep 0.8 GB of them on each of 2 workers throughout.
 Prints wall times and each worker's peak memory (its process's peak resident set size);
 results also go to rosenbrock_dask.txt in --out."""
+import argparse
+import pathlib
 import resource
 import sys
 import time
 
 import numpy as np
-from _common import example_parser, parse
-from hessian_vector_product import rosenbrock, rosenbrock_hvp
 
 import gdezero as gd
+import gdezero.functions as F
 
 try:
     import dask
@@ -34,6 +35,39 @@ except ImportError:
     print("error: this example needs Dask: pip install 'gdezero[dask]' (dask[array,distributed])",
           file=sys.stderr)
     sys.exit(2)
+
+
+def example_parser(doc):
+    """The flags every example takes: --device, --out, --quick (a script adds its own)."""
+    parser = argparse.ArgumentParser(description=(doc or "").strip().partition("\n")[0])  # the title
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
+                        help="gpu moves every Variable to CUDA with to_gpu() (needs CuPy)")
+    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("out"),
+                        help="folder for the figures (default: out/)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer iterations")
+    return parser
+
+
+def parse(parser):
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def rosenbrock(x):
+    return F.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def rosenbrock_hvp(x, v):
+    """The analytic H v: H is tridiagonal with these diagonals."""
+    diag = np.zeros_like(x)
+    diag[:-1] = 1200 * x[:-1] ** 2 - 400 * x[1:] + 2
+    diag[1:] += 200
+    off = -400 * x[:-1]  # H[i, i+1] = H[i+1, i]
+    hv = diag * v
+    hv[:-1] += off * v[1:]
+    hv[1:] += off * v[:-1]
+    return hv
 
 
 def rosenbrock_hvp_exact(x, v):
@@ -63,6 +97,19 @@ def worker_peaks_mib(client):
     return {address: round(mib) for address, mib in sorted(client.run(peak_rss_mib).items())}
 
 
+def pyplot():
+    """matplotlib.pyplot on the Agg backend: figures go to files, no display needed."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, args, name):
+    fig.savefig(args.out / name, dpi=100, bbox_inches="tight")
+    print(f"figure {name}")
+
+
 def main():
     parser = example_parser(__doc__)
     parser.add_argument("--n", type=int, default=10_000_000, help="HVP size (default 1e7)")
@@ -89,7 +136,7 @@ def main():
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                                dashboard_address=None, memory_limit=0)
         client, where = Client(cluster), f"a LocalCluster of {args.workers} workers x 1 thread"
-    lines = []
+    lines, peaks = [], {}
 
     def say(line):  # printed at once: a run at n = 1e8 takes minutes
         print(line, flush=True)
@@ -99,7 +146,8 @@ def main():
         rng = da.random.default_rng(0)
         x = rng.uniform(-2.0, 2.0, n, chunks=chunk)  # lazy: made block by block on the workers
         v = rng.standard_normal(n, chunks=chunk)
-        say(f"worker peak MiB at the start {worker_peaks_mib(client)}")
+        peaks["at the start"] = worker_peaks_mib(client)
+        say(f"worker peak MiB at the start {peaks['at the start']}")
 
         start = time.perf_counter()
         hv = gd.hvp(rosenbrock, x, v).data
@@ -110,7 +158,8 @@ def main():
         relative = float(error) / float(scale)
         say(f"hvp n={n} chunk={chunk} seconds {seconds:.2f} relative error {relative:.3g} "
                      f"({'ok' if relative <= 1e-12 else 'WRONG'} at 1e-12)")
-        say(f"worker peak MiB after hvp {worker_peaks_mib(client)}")
+        peaks["after hvp"] = worker_peaks_mib(client)
+        say(f"worker peak MiB after hvp {peaks['after hvp']}")
 
         # near the minimum: Newton's quadratic convergence in a few round-trip-bound iterations
         x0 = da.from_array(np.random.default_rng(0).uniform(0.8, 1.2, cg_n),
@@ -121,14 +170,27 @@ def main():
         max_error = float(da.max(da.abs(r.x - 1)).compute())
         say(f"newton-cg n={cg_n} iterations {r.nit} seconds {seconds:.2f} max error "
                      f"{max_error:.3e} ({r.message})")
-        say(f"worker peak MiB at the end {worker_peaks_mib(client)}")
+        peaks["at the end"] = worker_peaks_mib(client)
+        say(f"worker peak MiB at the end {peaks['at the end']}")
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
     path = args.out / "rosenbrock_dask.txt"
     path.write_text("\n".join(lines) + "\n")
-    print(f"wrote {path}")
+    print(f"wrote {path.name}")
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    workers = list(peaks["at the end"])
+    for row, (stage, mib) in enumerate(peaks.items()):
+        ax.bar([i + 0.25 * row for i in range(len(workers))], [mib.get(w, 0) for w in workers], width=0.25,
+               label=stage)
+    ax.set_xticks(range(len(workers)), [f"worker {i}" for i in range(len(workers))])
+    ax.set(ylabel="peak resident memory (MiB)", xlabel="Dask worker process",
+           title=f"HVP at n = {n:,} in chunks of {chunk:,}")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1))
+    save_figure(fig, args, "rosenbrock_dask.png")
     if relative > 1e-12 or not r.success:
         sys.exit(1)
 

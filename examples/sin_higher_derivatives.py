@@ -7,11 +7,62 @@ Nth, e.g. 30), all points at once (book step 34, figure 34-1), checked against
 sin(x + k pi/2). gd.derivatives runs Taylor mode: order 30 costs milliseconds, where the
 book's nested backward passes grow their graph with every order.
 """
+import argparse
+import pathlib
+import sys
+
 import numpy as np
-from _common import example_parser, numpy_of, on_device, parse, pyplot, save_figure
 
 import gdezero as gd
 import gdezero.functions as F
+from gdezero.backend import to_numpy
+
+
+def example_parser(doc):
+    """The flags every example takes: --device, --out, --quick (a script adds its own)."""
+    parser = argparse.ArgumentParser(description=(doc or "").strip().partition("\n")[0])  # the title
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
+                        help="gpu moves every Variable to CUDA with to_gpu() (needs CuPy)")
+    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("out"),
+                        help="folder for the figures (default: out/)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer iterations")
+    return parser
+
+
+def parse(parser):
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def on_device(args, *variables):
+    """Move the Variables with to_gpu() for --device gpu; exit 2 with the reason if impossible."""
+    if args.device == "gpu":
+        try:
+            for v in variables:
+                v.to_gpu()
+        except RuntimeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            sys.exit(2)
+    return variables[0] if len(variables) == 1 else variables
+
+
+def numpy_of(v):
+    """A Variable's data as NumPy (copied from the GPU if needed), for printing and plots."""
+    return to_numpy(v.data)
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend: figures go to files, no display needed."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, args, name):
+    fig.savefig(args.out / name, dpi=100, bbox_inches="tight")
+    print(f"figure {name}")
 
 
 def main():
@@ -26,13 +77,14 @@ def main():
         print(f"derivative {order} max error {np.max(np.abs(y - exact)):.3g}")
 
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for y, label in zip(ys, ["y=sin(x)", "y'", "y''", "y'''"]):
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    for y, label in zip(ys, ["y = sin(x)", "y′ = cos(x)", "y″ = −sin(x)", "y‴ = −cos(x)"]):
         ax.plot(xs, y, label=label)
     if args.order > 3:
         ax.plot(xs, ys[-1], "k--", lw=1, label=f"y^({args.order})")
-    ax.set(xlabel="x")
-    ax.legend(loc="lower right")
+    ax.set(xlabel="x", ylabel="y and its derivatives",
+           title="sin and its derivatives, all 200 points at once (Taylor mode)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1))  # beside the axes, off the curves
     save_figure(fig, args, "sin_higher_derivatives.png")
 
 

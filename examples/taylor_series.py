@@ -7,13 +7,63 @@ point, orders 1..29, from ONE Taylor-mode pass: gd.derivatives(f, a, 29) gives f
 first 29 derivatives (the book's step-27 Taylor sine, generalised to any order and function).
 The polynomials are drawn against the function; tanh's converge within pi/2 of 0 only.
 """
+import argparse
 import math
+import pathlib
+import sys
 
 import numpy as np
-from _common import example_parser, numpy_of, on_device, parse, pyplot, save_figure
 
 import gdezero as gd
 import gdezero.functions as F
+from gdezero.backend import to_numpy
+
+
+def example_parser(doc):
+    """The flags every example takes: --device, --out, --quick (a script adds its own)."""
+    parser = argparse.ArgumentParser(description=(doc or "").strip().partition("\n")[0])  # the title
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
+                        help="gpu moves every Variable to CUDA with to_gpu() (needs CuPy)")
+    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("out"),
+                        help="folder for the figures (default: out/)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer iterations")
+    return parser
+
+
+def parse(parser):
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def on_device(args, *variables):
+    """Move the Variables with to_gpu() for --device gpu; exit 2 with the reason if impossible."""
+    if args.device == "gpu":
+        try:
+            for v in variables:
+                v.to_gpu()
+        except RuntimeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            sys.exit(2)
+    return variables[0] if len(variables) == 1 else variables
+
+
+def numpy_of(v):
+    """A Variable's data as NumPy (copied from the GPU if needed), for printing and plots."""
+    return to_numpy(v.data)
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend: figures go to files, no display needed."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, args, name):
+    fig.savefig(args.out / name, dpi=100, bbox_inches="tight")
+    print(f"figure {name}")
 
 ONE_ARGUMENT = ["exp", "log", "sin", "cos", "tan", "tanh", "sqrt", "sigmoid", "relu",
                 "leaky_relu", "log1p", "expm1", "sinh", "cosh", "arctan", "abs", "softplus"]
@@ -49,18 +99,17 @@ def main():
                   f"{args.at + args.width / 2:g}]")
 
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    shown = [k for k in range(1, args.order + 1, 2)] or [args.order]
-    colors = plt.cm.viridis(np.linspace(0, 1, len(shown)))
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    shown = sorted({k for k in (1, 3, 5, 9, 15, 21) if k < args.order} | {args.order})  # each one named
+    colors = plt.cm.viridis(np.linspace(0, 0.9, len(shown)))
     for k, color in zip(shown, colors):
-        ax.plot(xs, polys[k], color=color, lw=0.9, label=f"order {k}" if k in (1, 5, 15, shown[-1]) else None)
-    ax.plot(xs, exact, color="black", lw=2.2, label=f"{args.function}(x)")
+        ax.plot(xs, polys[k], color=color, lw=1.1, label=f"order {k}")
+    ax.plot(xs, exact, color="black", lw=2.2, ls="--", label=f"{args.function}(x)")
     low, high = float(np.nanmin(exact)), float(np.nanmax(exact))
     pad = 0.5 * (high - low) + 0.1
-    ax.set(xlabel="x", ylim=(low - pad, high + pad),
-           title=f"Taylor polynomials of {args.function} at {args.at:g}, orders 1..{args.order} "
-                 f"(one Taylor-mode pass)")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set(xlabel="x", ylabel="y", ylim=(low - pad, high + pad),
+           title=f"Taylor polynomials of {args.function} at {args.at:g} (one Taylor-mode pass)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=9)  # beside the axes, off the curves
     save_figure(fig, args, "taylor_series.png")
 
 

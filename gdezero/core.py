@@ -332,6 +332,38 @@ class Variable:
         body = str(self.data).replace("\n", "\n" + " " * 9)
         return f"variable({body})"
 
+    def _display_fields(self) -> list[tuple[str, str]]:
+        """What a notebook shows of this Variable: (field, text) pairs."""
+        if self.data is None:
+            return [("name", str(self.name)), ("data", "None")]
+        creator = self.creator
+        if creator is not None:
+            label = getattr(type(creator), "label", type(creator).__name__)  # the user's op, not a fused one
+            recorded = f"yes: output of {label}"
+        else:
+            recorded = ("no: computed with backprop off" if self.generation == UNRECORDED
+                        else "a constant" if isinstance(self, Constant) else "a leaf")
+        return [("name", str(self.name)), ("shape", str(tuple(self.shape))),
+                ("dtype", str(self.dtype).rsplit(".", 1)[-1]),
+                ("backend", f"{backend._backend_name(self.data)} on {backend.device_of(self.data)}"),
+                ("recorded", recorded), ("grad", "none" if self.grad is None else "present"),
+                ("data", str(self.data))]
+
+    def _repr_html_(self) -> str:
+        """A table for Jupyter: name, shape, dtype, backend and device, recorded, grad, data."""
+        import html
+        cell = "<td><code>{}</code></td>"
+        rows = "".join(f"<tr><th style='text-align:left'>{k}</th>"
+                       + (cell if k != "data" else "<td><pre>{}</pre></td>").format(html.escape(v)) + "</tr>"
+                       for k, v in self._display_fields())
+        return f"<table><caption>gdezero.{type(self).__name__}</caption>{rows}</table>"
+
+    def _repr_markdown_(self) -> str:
+        """The same fields as Markdown, for front ends that show Markdown but not HTML."""
+        fields = self._display_fields()
+        lines = [f"**gdezero.{type(self).__name__}** " + ", ".join(f"{k} `{v}`" for k, v in fields[:-1])]
+        return "\n\n".join(lines + ["```\n" + fields[-1][1] + "\n```"])
+
     # ------------------------------------------------------------ where an array is expected
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
         """The data for NumPy and Matplotlib (``np.asarray(v)``); records no graph.
@@ -1075,7 +1107,8 @@ def functions_behind(outputs, stop=()):
     """The Functions that made `outputs`, and those behind them, each once, not crossing
     the Variables in `stop`: in topological order (a Function after every Function that
     made one of its inputs). Iterative, so a 100,000-op chain never hits the recursion limit."""
-    found, stack = set(), []
+    found: dict[Function, None] = {}  # insertion-ordered: the same graph, the same order (ties too)
+    stack = []
     for y in outputs:
         if y.creator is not None and y not in stop:
             stack.append(y.creator)
@@ -1083,7 +1116,7 @@ def functions_behind(outputs, stop=()):
         f = stack.pop()
         if f in found:
             continue
-        found.add(f)
+        found[f] = None
         for x in f.inputs:
             if x.creator is not None and x not in stop and x.creator not in found:
                 stack.append(x.creator)

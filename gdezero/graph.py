@@ -2,7 +2,10 @@
 
 Variables are orange ellipses, constants (seeds, raw arrays and Python scalars given to an
 op) grey ellipses showing their value when it is small, functions light-blue boxes named
-by the user's op. Edges run input -> function -> output. The `graphviz` package builds
+by the user's op. Edges run input -> function -> output. A fused internal op is drawn as
+the user-level ops it stands for (the backward of ``x ** 2``, one ``ScaledMul(2)(gy, x)``,
+as ``Mul(2, x)`` then ``Mul(gy, .)``, as the book draws it), so no box has more inputs than
+the user's op. The `graphviz` package builds
 and quotes the DOT text; Graphviz's `dot` program renders it, or, where `dot` is missing,
 the pip-installable `graphviz-pure` command. Nothing in the engine imports this module.
 """
@@ -11,12 +14,14 @@ import os
 import pathlib
 import shutil
 import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 from gdezero.backend import device_of, is_cpu, value_text
 from gdezero.core import Constant, Ones, Variable, functions_behind
+from gdezero.ops.arithmetic import ScaledMul
 
-__all__ = ["get_dot_graph", "plot_dot_graph", "RenderedGraph"]
+__all__ = ["get_dot_graph", "plot_dot_graph", "DotGraph", "RenderedGraph"]
 
 _FORMATS = ("png", "svg", "pdf")
 _PURE_FORMATS = ("png", "svg")  # graphviz-pure has no PDF writer (yet)
@@ -27,6 +32,12 @@ _INSTALL_DOT = ("install Graphviz so that `dot` is on PATH: `apt-get install gra
 _VARIABLE = {"color": "orange", "style": "filled"}
 _CONSTANT = {"color": "lightgrey", "style": "filled"}
 _FUNCTION = {"color": "lightblue", "style": "filled", "shape": "box"}
+
+
+def _pure():
+    """The graphviz-pure command: on PATH, or beside this Python (a venv's kernel not activated)."""
+    beside = os.path.dirname(sys.executable)
+    return shutil.which("graphviz-pure") or shutil.which("graphviz-pure", path=beside)
 
 
 def _graphviz():
@@ -80,6 +91,11 @@ def _build(output, verbose):
     graphviz = _graphviz()
     graph = graphviz.Digraph()
 
+    names: dict[int, str] = {}
+
+    def key(obj):  # numbered in drawing order, not by id(): the same graph gives the same DOT text
+        return names.setdefault(id(obj), str(len(names)))
+
     def escape(text):
         # graphviz.escape keeps backslashes and `<...>` literal, and Graphviz reads `&amp;`
         # as an HTML entity, so `&` is written as one; the package quotes the rest.
@@ -87,24 +103,35 @@ def _build(output, verbose):
 
     def add_var(v):
         if isinstance(v, Constant):
-            graph.node(str(id(v)), escape(_constant_label(v, verbose)), **_CONSTANT)
+            graph.node(key(v), escape(_constant_label(v, verbose)), **_CONSTANT)
         else:
-            graph.node(str(id(v)), escape(_var_label(v, verbose)), **_VARIABLE)
+            graph.node(key(v), escape(_var_label(v, verbose)), **_VARIABLE)
 
     seen = {id(output)}
     add_var(output)
     for f in functions_behind([output]):
-        fid = str(id(f))
+        fid = key(f)
         graph.node(fid, escape(_function_label(f)), **_FUNCTION)
+        inputs = [key(x) for x in f.inputs]
         scalar = getattr(f, "c", None)  # a Python scalar the op keeps (x * 2, 1 - x): a constant input
         if isinstance(scalar, numbers.Number) and not isinstance(scalar, bool):
             graph.node("c" + fid, escape(value_text(scalar)), **_CONSTANT)
-            graph.edge("c" + fid, fid)
+            inputs.insert(0, "c" + fid)
+        if isinstance(f, ScaledMul):  # c * x1 first, then times x0: two Muls of two inputs each
+            graph.node("m" + fid, "Mul", **_FUNCTION)
+            y = f.outputs[0]()
+            shown = _shape_dtype(y) if verbose and y is not None and y.data is not None else ""
+            graph.node("v" + fid, escape(shown), **_VARIABLE)
+            graph.edge(inputs[0], "m" + fid)
+            graph.edge(inputs[2], "m" + fid)
+            graph.edge("m" + fid, "v" + fid)
+            inputs = ["v" + fid, inputs[1]]
+        for source in inputs:
+            graph.edge(source, fid)
         for x in f.inputs:
             if id(x) not in seen:
                 seen.add(id(x))
                 add_var(x)
-            graph.edge(str(id(x)), fid)
         for ref in f.outputs:
             y = ref()
             if y is None:  # an unused output that has been freed
@@ -112,11 +139,45 @@ def _build(output, verbose):
             if id(y) not in seen:
                 seen.add(id(y))
                 add_var(y)
-            graph.edge(fid, str(id(y)))
+            graph.edge(fid, key(y))
     return graph
 
 
-def get_dot_graph(output: Variable, verbose: bool = True) -> str:
+class DotGraph(str):
+    """DOT text (a `str`) that Jupyter shows as the picture it describes.
+
+    `_repr_svg_` and `_repr_png_` render it with Graphviz's `dot`, or with `graphviz-pure`
+    where `dot` is missing; with neither (or when rendering fails) they return None and the
+    notebook shows the text.
+
+    Examples
+    --------
+    >>> from gdezero.graph import DotGraph
+    >>> dot = DotGraph("digraph { a -> b }")
+    >>> dot == "digraph { a -> b }", isinstance(dot, str)
+    (True, True)
+    """
+
+    def _render(self, fmt: str) -> bytes | None:
+        program = shutil.which("dot") or _pure()
+        if program is None:
+            return None
+        try:
+            done = subprocess.run([program, f"-T{fmt}"], input=self.encode("utf-8"), capture_output=True,
+                                  timeout=60)
+        except subprocess.TimeoutExpired:
+            return None
+        return done.stdout if done.returncode == 0 and done.stdout else None
+
+    def _repr_svg_(self) -> str | None:
+        svg = self._render("svg")
+        return None if svg is None else svg.decode("utf-8")
+
+    def _repr_png_(self) -> bytes | None:
+        return self._render("png")
+
+
+def get_dot_graph(output: Variable, verbose: bool = True) -> DotGraph:
     """DOT text of the graph that produced `output`.
 
     Parameters
@@ -128,9 +189,10 @@ def get_dot_graph(output: Variable, verbose: bool = True) -> str:
 
     Returns
     -------
-    str
-        Valid DOT text: variables orange, constants grey (with their value when they have
-        at most 4 elements), functions light-blue boxes named by their op.
+    DotGraph
+        Valid DOT text (a `str`): variables orange, constants grey (with their value when they
+        have at most 4 elements), functions light-blue boxes named by their user-level op. In a
+        notebook it shows as the rendered picture.
 
     Examples
     --------
@@ -145,7 +207,7 @@ def get_dot_graph(output: Variable, verbose: bool = True) -> str:
     >>> "label=Mul" in dot and "label=x" in dot and "label=y" in dot
     True
     """
-    return _build(output, verbose).source
+    return DotGraph(_build(output, verbose).source)
 
 
 if TYPE_CHECKING:
@@ -185,7 +247,7 @@ def _renderer(fmt, to_file, dot_file):
     dot = shutil.which("dot")
     if dot is not None:
         return dot, "dot"
-    pure = shutil.which("graphviz-pure")
+    pure = _pure()
     if pure is not None:
         if fmt in _PURE_FORMATS:
             return pure, "graphviz-pure"

@@ -1,9 +1,11 @@
 """DOT export (gdezero.graph): structure, labels, quoting, constants, rendering with `dot`,
 with `graphviz-pure` or with neither, timeouts, and the notebook display of the result."""
+import os
 import pathlib
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -11,7 +13,7 @@ import pytest
 import gdezero as gd
 import gdezero.functions as F
 from gdezero.core import Constant, Ones
-from gdezero.graph import RenderedGraph
+from gdezero.graph import DotGraph, RenderedGraph
 from gdezero.utils import get_dot_graph, plot_dot_graph
 
 pytest.importorskip("graphviz", reason="gdezero.graph needs the graphviz Python package")
@@ -20,11 +22,13 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 REAL_WHICH = shutil.which
 needs_dot = pytest.mark.skipif(REAL_WHICH("dot") is None,
                                reason="needs the Graphviz `dot` binary (apt-get install graphviz)")
-needs_pure = pytest.mark.skipif(REAL_WHICH("graphviz-pure") is None,
+# graphviz-pure is found on PATH or beside this Python (a notebook kernel of an unactivated venv)
+PURE = REAL_WHICH("graphviz-pure") or REAL_WHICH("graphviz-pure", path=os.path.dirname(sys.executable))
+needs_pure = pytest.mark.skipif(PURE is None,
                                 reason="needs the graphviz-pure command (pip install graphviz-pure)")
 RENDERERS = [pytest.param("dot", marks=needs_dot), pytest.param("graphviz-pure", marks=needs_pure)]
 
-NODE = re.compile(r"^\t(\w+) \[label=(\w*|\"[^\"]*\") (.*)\]$", re.M)
+NODE = re.compile(r"^\t(\w+) \[label=(-?[\w.]*|\"[^\"]*\") (.*)\]$", re.M)
 EDGE = re.compile(r"^\t(\w+) -> (\w+)$", re.M)
 GREY = "color=lightgrey style=filled"
 
@@ -179,8 +183,8 @@ def test_function_node_without_label_shows_its_class_name(arr):
 
 # ---------------------------------------------------------------- quoting, checked by a renderer
 def rendered_texts(renderer, dot):
-    done = subprocess.run([REAL_WHICH(renderer), "-Tsvg"], input=dot.encode("utf-8"), capture_output=True,
-                          timeout=60)
+    program = REAL_WHICH("dot") if renderer == "dot" else PURE
+    done = subprocess.run([program, "-Tsvg"], input=dot.encode("utf-8"), capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr.decode()
     return [t.text for t in ET.fromstring(done.stdout).iter("{http://www.w3.org/2000/svg}text")]
 
@@ -243,7 +247,7 @@ def test_dot_is_preferred_when_both_renderers_exist(small_graph, tmp_path, monke
 @needs_pure
 @pytest.mark.parametrize("suffix, signature", [(".png", PNG_SIGNATURE), (".svg", b"<?xml")])
 def test_only_graphviz_pure_renders_png_and_svg(small_graph, tmp_path, monkeypatch, suffix, signature):
-    only(monkeypatch, **{"graphviz-pure": REAL_WHICH("graphviz-pure")})
+    only(monkeypatch, **{"graphviz-pure": PURE})
     path = plot_dot_graph(small_graph, to_file=tmp_path / ("graph" + suffix))
     assert path.read_bytes().startswith(signature)
     assert not (tmp_path / "graph.dot").exists()
@@ -251,7 +255,7 @@ def test_only_graphviz_pure_renders_png_and_svg(small_graph, tmp_path, monkeypat
 
 @needs_pure
 def test_only_graphviz_pure_draws_every_label(small_graph, tmp_path, monkeypatch):
-    only(monkeypatch, **{"graphviz-pure": REAL_WHICH("graphviz-pure")})
+    only(monkeypatch, **{"graphviz-pure": PURE})
     svg = plot_dot_graph(small_graph, verbose=False, to_file=tmp_path / "graph.svg")
     texts = [t.text for t in ET.parse(svg).iter("{http://www.w3.org/2000/svg}text")]
     assert sorted(texts) == ["Add", "Mul", "Sin", "a", "b", "x0", "x1", "y"]
@@ -267,7 +271,7 @@ def test_pdf_with_only_graphviz_pure_is_a_clear_error_and_keeps_the_dot_file(
 
 
 def test_without_any_renderer_leaves_dot_file_and_names_both_installs(small_graph, tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # the real lookup, on a PATH with nothing
+    only(monkeypatch)  # neither on PATH nor beside this Python
     with pytest.raises(RuntimeError) as error:
         plot_dot_graph(small_graph, to_file=tmp_path / "graph.png")
     assert "pip install graphviz-pure" in str(error.value)
@@ -337,3 +341,90 @@ def test_higher_order_graph_includes_the_recorded_backward(arr):
     # dsin/dx = gy * cos(x) with the ones seed multiplied away: only Cos, which reaches x
     assert sorted(label for label, _ in nodes.values() if label[:1].isupper()) == ["Cos"]
     assert "x" in {label for label, _ in nodes.values()}
+
+
+# ---------------------------------------------------------------- user-level ops, DotGraph display
+INTERNAL = re.compile(r"\b(AddConstant|MulConstant|RSubConstant|DivConstant|RDivConstant|ScaledMul|RPow|"
+                      r"VariablePow|GetItemGrad)\b")
+
+
+def inputs_per_function(dot):
+    nodes, _ = parse(dot)
+    counts = {i: 0 for i, (_, attrs) in nodes.items() if "shape=box" in attrs}
+    for _, target in EDGE.findall(dot):
+        if target in counts:
+            counts[target] += 1
+    return {i: (nodes[i][0], n) for i, n in counts.items()}
+
+
+def test_gradient_of_square_is_drawn_as_the_books_two_muls(arr):
+    x = gd.Variable(arr(3.0), name="x")
+    dot = get_dot_graph(gd.grad(x ** 2, x, create_graph=True), verbose=False)
+    boxes = sorted(inputs_per_function(dot).values())
+    assert boxes == [("Mul", 2), ("Mul", 2)]  # 2 * x, then times the seed 1
+    nodes, edges = parse(dot)
+    assert ("2", "Mul") in edges and ("x", "Mul") in edges and ("1", "Mul") in edges
+
+
+def test_no_function_box_has_more_inputs_than_its_user_level_op(arr):
+    x = gd.Variable(arr([0.5, 1.0, 2.0]), name="x")
+    y = F.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 3 / 2 + 2.0 ** x[1:] + x[1:] ** x[:-1])
+    g = gd.grad(y, x, create_graph=True)
+    dot = get_dot_graph(F.sum(g * g), verbose=False)
+    for label, n in inputs_per_function(dot).values():
+        unary = {"GetItem", "ScatterAdd", "Sum", "SumTo", "BroadcastTo", "Neg", "Log", "Exp", "Where"}
+        assert n <= (3 if label == "Where" else 1 if label in unary else 2), label
+
+
+def test_higher_derivative_graphs_name_no_internal_class(arr):
+    x = gd.Variable(arr(1.0), name="x")
+    g = F.tanh(x)
+    for _ in range(3):
+        g = gd.grad(g, x, create_graph=True)
+    v = gd.Variable(arr([1.0, 2.0, 3.0]), name="v")
+    h = gd.grad(F.sum(v[1:] ** 3 / v[:-1] - 1 / v[1:] + 2.0 ** v[:2] + v[1:] ** v[:2]), v, create_graph=True)
+    for output in (g, h):
+        labels = [label for label, _ in parse(get_dot_graph(output, verbose=False))[0].values()]
+        assert not [label for label in labels if INTERNAL.search(label)], labels
+
+
+def test_fused_ops_intermediate_shows_shape_and_dtype_when_verbose(arr):
+    x = gd.Variable(arr([1.0, 2.0]), name="x")
+    dot = get_dot_graph(gd.grad(F.sum(x ** 3), x, create_graph=True))
+    labels = [label for label, attrs in parse(dot)[0].values() if "orange" in attrs]
+    assert labels.count("(2,) " + str(x.dtype).rsplit(".", 1)[-1]) >= 2
+
+
+def test_get_dot_graph_is_a_str_that_a_notebook_shows_as_svg_and_png(small_graph, monkeypatch):
+    dot = get_dot_graph(small_graph, verbose=False)
+    assert isinstance(dot, str) and isinstance(dot, DotGraph) and dot.startswith("digraph")
+    if PURE is None and REAL_WHICH("dot") is None:
+        pytest.skip("needs Graphviz `dot` or graphviz-pure to render")
+    svg = dot._repr_svg_()
+    texts = [t.text for t in ET.fromstring(svg.encode("utf-8")).iter("{http://www.w3.org/2000/svg}text")]
+    assert sorted(texts) == ["Add", "Mul", "Sin", "a", "b", "x0", "x1", "y"]
+    assert dot._repr_png_()[:8] == PNG_SIGNATURE
+
+
+@needs_pure
+def test_get_dot_graph_renders_inline_with_graphviz_pure_alone(small_graph, monkeypatch):
+    only(monkeypatch, **{"graphviz-pure": PURE})
+    assert "<svg" in get_dot_graph(small_graph)._repr_svg_()
+
+
+def test_without_a_renderer_the_notebook_shows_the_dot_text(small_graph, monkeypatch):
+    only(monkeypatch)
+    dot = get_dot_graph(small_graph)
+    assert dot._repr_svg_() is None and dot._repr_png_() is None
+
+
+def test_a_failing_renderer_gives_the_text_not_an_error(small_graph, tmp_path, monkeypatch):
+    only(monkeypatch, dot=fake_program(tmp_path, "dot", "exit 1"))
+    assert get_dot_graph(small_graph)._repr_svg_() is None
+
+
+def test_the_same_graph_gives_the_same_dot_text_every_time(arr):
+    def build():
+        x = gd.Variable(arr(1.0), name="x")
+        return get_dot_graph(gd.grad(F.tanh(x) * x ** 2, x, create_graph=True))
+    assert build() == build()  # committed figures do not change when nothing changed

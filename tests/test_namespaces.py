@@ -32,8 +32,9 @@ DOCUMENTED = {
                       "array_allclose", "get_dot_graph", "plot_dot_graph"},
     "gdezero.func": {"grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap"},
     "gdezero.optimize": {"minimize", "scipy_functions", "OptimizeResult"},
-    # RenderedGraph: the path object plot_dot_graph returns (it displays inline in Jupyter)
-    "gdezero.graph": {"get_dot_graph", "plot_dot_graph", "RenderedGraph"},
+    # RenderedGraph and DotGraph: what plot_dot_graph and get_dot_graph return (both display
+    # inline in Jupyter)
+    "gdezero.graph": {"get_dot_graph", "plot_dot_graph", "RenderedGraph", "DotGraph"},
     "gdezero.taylor": {"jvp", "taylor", "derivatives"},
 }
 

@@ -61,7 +61,7 @@ def figure_writers(name):
 def test_figure_writers_finds_literal_and_f_string_names():
     examples = README.parent / "examples"
     assert figure_writers("newton_1d.png") == [examples / "newton_1d.py"]
-    assert figure_writers("tanh_order7.png") == [examples / "tanh_graph.py"]
+    assert figure_writers("tanh_order7.svg") == [examples / "tanh_graph.py"]
     assert figure_writers("nothing_writes_this.png") == []
 
 
@@ -70,8 +70,8 @@ def test_figure_writers_finds_literal_and_f_string_names():
 @pytest.mark.skipif(shutil.which("dot") is None and shutil.which("graphviz-pure") is None,
                     reason="the demo renders graphs: needs Graphviz `dot` or graphviz-pure (the viz extra)")
 def test_every_readme_image_is_written_by_the_demo(tmp_path):
-    """`nox -s demo` runs every example with its defaults and --out, then copies the README's
-    images from there; here the examples that can write them run the same way (--quick: the
+    """`nox -s figures` runs the examples that draw the README's figures with --out, then copies the
+    images from there into docs/; here the examples that can write them run the same way (--quick: the
     same file names, smaller sizes) and must write each one."""
     images = readme_images()
     assert images and all(image.startswith("docs/") for image in images)

@@ -354,6 +354,8 @@ def get_item(x: VariableLike, slices: Any) -> Variable:
 
 
 class GetItemGrad(Function):
+    label = "ScatterAdd"  # what GetItem's backward computes: gy added into zeros at the index
+
     def __init__(self, slices, in_shape):
         self.slices, self.in_shape = slices, in_shape
 
