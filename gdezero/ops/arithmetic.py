@@ -194,7 +194,7 @@ def mul(x0: VariableLike, x1: Operand) -> Variable:
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array([1.0, 2.0]))
     >>> y = F.mul(x, x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable([1. 4.]) variable([2. 4.])
     """
     if isinstance(x1, _SCALARS):
@@ -401,7 +401,7 @@ def pow(x: VariableLike, c: float | VariableLike) -> Variable:
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array(3.0))
     >>> y = F.pow(x, 2)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable(9.0) variable(6.0)
     """
     if type(c) in _SCALARS:  # the usual x ** 2 first (bool is not in _SCALARS by type)

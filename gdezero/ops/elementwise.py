@@ -67,7 +67,7 @@ class Exp(Function):
             """
     >>> x = gd.Variable(np.array([0.0, 1.0]))
     >>> y = F.exp(x)
-    >>> np.allclose(y.data, [1.0, np.e]), np.allclose(gd.grad(y, x).data, y.data)
+    >>> np.allclose(y.data, [1.0, np.e]), np.allclose(gd.grad(F.sum(y), x).data, y.data)
     (True, True)
 """)
 def exp(x: VariableLike) -> Variable:
@@ -92,7 +92,7 @@ class Log(Function):
             """
     >>> x = gd.Variable(np.array([1.0, 2.0]))
     >>> y = F.log(x)
-    >>> print(gd.grad(y, x))
+    >>> print(gd.grad(F.sum(y), x))
     variable([1.  0.5])
 """)
 def log(x: VariableLike) -> Variable:
@@ -176,7 +176,7 @@ class Cos(Function):
             """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.cos(x)
-    >>> print(y, float(gd.grad(y, x).data) == 0.0)
+    >>> print(y, float(gd.grad(F.sum(y), x).data) == 0.0)
     variable(1.0) True
 """)
 def cos(x: VariableLike) -> Variable:
@@ -202,7 +202,7 @@ class Tan(Function):
             """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.tan(x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable(0.0) variable(1.0)
 """)
 def tan(x: VariableLike) -> Variable:
@@ -228,7 +228,7 @@ class Tanh(Function):
             """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.tanh(x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable(0.0) variable(1.0)
 """)
 def tanh(x: VariableLike) -> Variable:
@@ -253,7 +253,7 @@ class Sqrt(Function):
             """
     >>> x = gd.Variable(np.array([1.0, 4.0]))
     >>> y = F.sqrt(x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable([1. 2.]) variable([0.5  0.25])
 """)
 def sqrt(x: VariableLike) -> Variable:
@@ -287,7 +287,7 @@ class Sigmoid(Function):
             """
     >>> x = gd.Variable(np.array([0.0, -800.0]))
     >>> y = F.sigmoid(x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable([0.5 0. ]) variable([0.25 0.  ])
 """)
 def sigmoid(x: VariableLike) -> Variable:
@@ -327,7 +327,7 @@ class ReLU(Function):
             """
     >>> x = gd.Variable(np.array([-1.0, 2.0]))
     >>> y = F.relu(x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable([0. 2.]) variable([0. 1.])
 """)
 def relu(x: VariableLike) -> Variable:
@@ -375,7 +375,7 @@ def leaky_relu(x: VariableLike, slope: float = 0.2) -> Variable:
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array([-1.0, 2.0]))
     >>> y = F.leaky_relu(x, slope=0.5)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable([-0.5  2. ]) variable([0.5 1. ])
     """
     return LeakyReLU(slope)(x)
@@ -431,7 +431,7 @@ def clip(x: VariableLike, x_min: float | None, x_max: float | None) -> Variable:
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array([-2.0, 0.5, 3.0]))
     >>> y = F.clip(x, -1.0, 1.0)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable([-1.   0.5  1. ]) variable([0. 1. 0.])
     """
     if x_min is None and x_max is None:
@@ -458,7 +458,7 @@ class Log1p(Function):
             """
     >>> x = gd.Variable(np.array([0.0, 1e-20]))
     >>> y = F.log1p(x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable([0.e+00 1.e-20]) variable([1. 1.])
 """)
 def log1p(x: VariableLike) -> Variable:
@@ -484,7 +484,7 @@ class Expm1(Function):
             """
     >>> x = gd.Variable(np.array([0.0, 1e-20]))
     >>> y = F.expm1(x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable([0.e+00 1.e-20]) variable([1. 1.])
 """)
 def expm1(x: VariableLike) -> Variable:
@@ -511,7 +511,7 @@ class Sinh(Function):
             """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.sinh(x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable(0.0) variable(1.0)
 """)
 def sinh(x: VariableLike) -> Variable:
@@ -538,7 +538,7 @@ class Cosh(Function):
             """
     >>> x = gd.Variable(np.array(0.0))
     >>> y = F.cosh(x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable(1.0) variable(0.0)
 """)
 def cosh(x: VariableLike) -> Variable:
@@ -564,7 +564,7 @@ class Arctan(Function):
             """
     >>> x = gd.Variable(np.array([0.0, 1.0]))
     >>> y = F.arctan(x)
-    >>> np.allclose(y.data, [0.0, np.pi / 4]), gd.grad(y, x)
+    >>> np.allclose(y.data, [0.0, np.pi / 4]), gd.grad(F.sum(y), x)
     (True, variable([1.  0.5]))
 """)
 def arctan(x: VariableLike) -> Variable:
@@ -590,7 +590,7 @@ class Abs(Function):
             """
     >>> x = gd.Variable(np.array([-2.0, 0.0, 3.0]))
     >>> y = F.abs(x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable([2. 0. 3.]) variable([-1.  0.  1.])
 """)
 def abs(x: VariableLike) -> Variable:
@@ -692,7 +692,7 @@ class Softplus(Function):
             """
     >>> x = gd.Variable(np.array([0.0, -800.0, 800.0]))
     >>> y = F.softplus(x)
-    >>> np.allclose(y.data, [np.log(2.0), 0.0, 800.0]), gd.grad(y, x)
+    >>> np.allclose(y.data, [np.log(2.0), 0.0, 800.0]), gd.grad(F.sum(y), x)
     (True, variable([0.5 0.  1. ]))
 """)
 def softplus(x: VariableLike) -> Variable:
@@ -770,7 +770,7 @@ def maximum(a: Operand, b: Operand) -> Variable:
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array([-1.0, 0.0, 2.0]))
     >>> y = F.maximum(x, 0.0)
-    >>> print(gd.grad(y, x))
+    >>> print(gd.grad(F.sum(y), x))
     variable([0.  0.5 1. ])
     """
     return Maximum()(*_pair(a, b, "maximum"))
@@ -802,7 +802,7 @@ def minimum(a: Operand, b: Operand) -> Variable:
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array([-1.0, 0.0, 2.0]))
     >>> y = F.minimum(x, 0.0)
-    >>> print(gd.grad(y, x))
+    >>> print(gd.grad(F.sum(y), x))
     variable([1.  0.5 0. ])
     """
     return Minimum()(*_pair(a, b, "minimum"))
@@ -863,7 +863,7 @@ def where(condition: VariableLike, a: Operand, b: Operand) -> Variable:
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array([-1.0, 2.0]))
     >>> y = F.where(x > 0, x * x, -x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable([1. 4.]) variable([-1.  4.])
     """
     if isinstance(condition, Variable) and condition._level:  # a per-example mask inside vmap

@@ -89,7 +89,7 @@ def matmul(a: VariableLike, b: VariableLike) -> Variable:
     >>> A = gd.Variable(np.array([[1.0, 2.0], [3.0, 4.0]]))
     >>> x = gd.Variable(np.array([1.0, 1.0]))
     >>> y = F.matmul(A, x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable([3. 7.]) variable([4. 6.])
     """
     return MatMul()(a, b)

@@ -148,7 +148,7 @@ def mean(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable
     >>> y = F.mean(x)
     >>> print(y, F.mean(x, axis=0))
     variable(2.5) variable([2. 3.])
-    >>> gd.grad(y, x)
+    >>> gd.grad(F.sum(y), x)
     variable([[0.25 0.25]
               [0.25 0.25]])
     """
@@ -235,7 +235,7 @@ def max(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array([1.0, 3.0, 3.0]))
     >>> y = F.max(x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable(3.0) variable([0.  0.5 0.5])
     """
     x = as_variable(x)
@@ -277,7 +277,7 @@ def min(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable:
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array([[1.0, 5.0], [4.0, 2.0]]))
     >>> y = F.min(x, axis=1)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable([1. 2.]) variable([[1. 0.]
               [0. 1.]])
     """
@@ -371,7 +371,7 @@ def prod(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array([2.0, 3.0, 4.0]))
     >>> y = F.prod(x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable(24.0) variable([12.  8.  6.])
     """
     x = as_variable(x)
@@ -430,7 +430,7 @@ def cumsum(x: VariableLike, axis: int) -> Variable:
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array([1.0, 2.0, 3.0]))
     >>> y = F.cumsum(x, axis=0)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable([1. 3. 6.]) variable([3. 2. 1.])
     """
     x = as_variable(x)
@@ -532,7 +532,7 @@ def logsumexp(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Var
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array([1000.0, 1000.0]))
     >>> y = F.logsumexp(x)
-    >>> np.allclose(y.data, 1000.0 + np.log(2.0)), gd.grad(y, x)
+    >>> np.allclose(y.data, 1000.0 + np.log(2.0)), gd.grad(F.sum(y), x)
     (True, variable([0.5 0.5]))
     """
     x = as_variable(x)
@@ -599,7 +599,7 @@ def norm(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array([3.0, 4.0]))
     >>> y = F.norm(x)
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable(5.0) variable([0.6 0.8])
     """
     x = as_variable(x)

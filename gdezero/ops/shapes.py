@@ -174,7 +174,7 @@ def broadcast_to(x: VariableLike, shape: Sequence[int]) -> Variable:
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array([1.0, 2.0]))
     >>> y = F.broadcast_to(x, (2, 2))
-    >>> print(y.shape, gd.grad(y, x))
+    >>> print(y.shape, gd.grad(F.sum(y), x))
     (2, 2) variable([2. 2.])
     """
     x = as_variable(x)
@@ -346,7 +346,7 @@ def get_item(x: VariableLike, slices: Any) -> Variable:
     >>> import gdezero.functions as F
     >>> x = gd.Variable(np.array([1.0, 2.0, 3.0]))
     >>> y = F.get_item(x, np.array([0, 0, 2]))
-    >>> print(y, gd.grad(y, x))
+    >>> print(y, gd.grad(F.sum(y), x))
     variable([1. 1. 3.]) variable([2. 0. 1.])
     """
     x = as_variable(x)
@@ -484,7 +484,7 @@ def concatenate(xs: Sequence[VariableLike], axis: int = 0) -> Variable:
     >>> import gdezero.functions as F
     >>> a, b = gd.Variable(np.array([1.0])), gd.Variable(np.array([2.0, 3.0]))
     >>> y = F.concatenate([a, b])
-    >>> print(y, gd.grad(y * y, b))
+    >>> print(y, gd.grad(F.sum(y * y), b))
     variable([1. 2. 3.]) variable([4. 6.])
     """
     xs = [as_variable(x) for x in xs]
