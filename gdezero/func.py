@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import importlib
+import math
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
-from gdezero import functional, taylor
+from gdezero import batching, functional, taylor
 from gdezero.backend import is_array
 from gdezero.core import Copy, Variable, _enable_backprop
-from gdezero.ops.shapes import reshape, stack, transpose
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap"]
 
@@ -483,7 +482,7 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
         with _Inside():
             entered = _entered(args, nums, api, record)
             xs = tuple(entered[i] for i in nums)
-            jac = functional.jacobian(g, xs, create_graph=record)
+            jac = functional.jacobian(g, xs, mode="rev", create_graph=record)
         several_outputs = isinstance(jac[0], tuple)
         if single:
             jac = tuple(b[0] for b in jac) if several_outputs else jac[0]
@@ -491,24 +490,11 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
     return jacrev_f
 
 
-def _basis(x):
-    """The x.size unit directions of x's shape, one Variable-free array each."""
-    xp, n = x.xp, x.size
-    eye = xp.eye(n, dtype=x.dtype, device=x.device)
-    return [xp.reshape(eye[j, :], tuple(x.shape)) for j in range(n)]
-
-
-def _columns(cols, y, x):
-    """The block d y / d x of shape y.shape + x.shape from its x.size columns (each y.shape)."""
-    block = reshape(stack(cols), (x.size, y.size))
-    return reshape(transpose(block), tuple(y.shape) + tuple(x.shape))
-
-
 def jacfwd(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> Callable[..., Any]:
     """The Jacobian by forward mode (columns), as ``torch.func.jacfwd`` / ``jax.jacfwd``.
 
-    One `jvp` per input element for now (the columns are batched into one pass once
-    `gdezero.vmap` lands); the results nest as `jacrev`'s do.
+    One batched pass: `jvp` along every input direction at once, under `gdezero.vmap`
+    (however many elements the inputs have); the results nest as `jacrev`'s do.
 
     Parameters
     ----------
@@ -543,35 +529,28 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
         nums, single = _argnums(argnums, len(args), api)
         record = _nested()
         entered = _entered(args, nums, api, record)
-        xs = [entered[i] for i in nums]
+        xs = tuple(entered[i] for i in nums)
         auxes = []
 
         def g(*xs_):
             out, aux = _split_aux(f(*_with(args, nums, xs_), **kwargs), has_aux, api)
             auxes.append(aux)
             return out
-        zeros = [x.xp.zeros_like(x.data) for x in xs]
-        blocks = []  # blocks[i] = [column lists per output] for argument nums[i]
-        ys: list[Variable] = []
-        several_outputs = False
-        for i, x in enumerate(xs):
-            per_output: list[list[Variable]] = []
-            for e in _basis(x):
-                ys_, dys = jvp(g, tuple(xs), tuple(e if k == i else z for k, z in enumerate(zeros)))
-                several_outputs = isinstance(dys, tuple)
-                dys = list(dys) if several_outputs else [dys]
-                ys = list(ys_) if several_outputs else [ys_]
-                if not per_output:
-                    per_output = [[] for _ in dys]
-                for cols, dy in zip(per_output, dys):
-                    cols.append(dy)
-            blocks.append(per_output)
-        jac = tuple(tuple(_columns(blocks[i][o], ys[o], x) for i, x in enumerate(xs))
-                    for o in range(len(ys)))
-        jac_out: Any = tuple(b[0] for b in jac) if single else jac
+        shapes = [tuple(x.shape) for x in xs]
+        n = sum(math.prod(s) for s in shapes)
+        if n:  # every column at once: jvp along the batch of basis directions
+            dys = batching.vmap(lambda *v: jvp(g, xs, v)[1])(*functional._basis(xs[0], n, shapes))
+        else:  # no directions to batch over: the columns are empty, of f's output shapes
+            _, dys = jvp(g, xs, tuple(x.xp.zeros_like(x.data) for x in xs))
+            dys = (tuple(Variable(d.xp.zeros((0,) + tuple(d.shape), dtype=d.dtype)) for d in dys)
+                   if isinstance(dys, tuple) else
+                   Variable(dys.xp.zeros((0,) + tuple(dys.shape), dtype=dys.dtype)))
+        several_outputs = isinstance(dys, tuple)
+        blocks = functional._column_blocks(dys if several_outputs else (dys,), shapes)
+        jac: Any = tuple(b[0] for b in blocks) if single else tuple(tuple(b) for b in blocks)
         if not several_outputs:
-            jac_out = jac_out[0]
-        return (jac_out, auxes[0]) if has_aux else jac_out
+            jac = jac[0]
+        return (jac, auxes[0]) if has_aux else jac
     return jacfwd_f
 
 
@@ -638,12 +617,22 @@ def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
     >>> import numpy as np
     >>> import gdezero.functions as F
     >>> from gdezero import func
-    >>> per_row = func.vmap(func.grad(lambda x: F.sum(x ** 2)))
-    >>> callable(per_row)
+
+    Per-example gradients of a squared error: `grad` of one example's loss, mapped over
+    the rows of ``X`` and the targets ``t`` (the weights ``w`` shared, not mapped):
+
+    >>> w = np.array([1.0, 2.0])
+    >>> X, t = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([0.0, 0.0, 1.0])
+    >>> loss = lambda w, x, t: (F.sum(x * w) - t) ** 2
+    >>> per_example = func.vmap(func.grad(loss), in_axes=(None, 0, 0))(w, X, t)
+    >>> per_example
+    variable([[2. 0.]
+              [0. 4.]
+              [4. 4.]])
+    >>> bool(np.allclose(per_example.data, 2 * (X @ w - t)[:, None] * X))  # the closed form
     True
     """
     @functools.wraps(f)
     def vmapped(*args: Any, **kwargs: Any) -> Any:
-        batched = importlib.import_module("gdezero.batching").vmap  # the layer above the ops
-        return batched(f, in_axes=in_axes, out_axes=out_axes, chunk_size=chunk_size)(*args, **kwargs)
+        return batching.vmap(f, in_axes=in_axes, out_axes=out_axes, chunk_size=chunk_size)(*args, **kwargs)
     return vmapped

@@ -284,18 +284,23 @@ def _columns(f, xs, outputs, several_outputs):
     from gdezero.taylor import jvp  # taylor builds on this module
     shapes = [tuple(x.shape) for x in xs]
     n = sum(math.prod(s) for s in shapes)
-    blocks = [[None] * len(xs) for _ in outputs]
     if n == 0:
         return [[_zeros(tuple(y.shape) + tuple(x.shape), x) for x in xs] for y in outputs]
     tangents = vmap(lambda *v: jvp(f, tuple(xs), tuple(v))[1])(*_basis(xs[0], n, shapes))
-    tangents = tangents if several_outputs else (tangents,)
+    return _column_blocks(tangents if several_outputs else (tangents,), shapes)
+
+
+def _column_blocks(tangents, shapes):
+    """The blocks d y_i / d x_j, of shape y_i.shape + shapes[j], from each output's batch of
+    tangents along the basis directions of `_basis` (tangents[i] has shape (n, *y_i.shape))."""
+    blocks: list[list[Any]] = [[None] * len(shapes) for _ in tangents]
     start = 0
     for j, shape in enumerate(shapes):
         size = math.prod(shape)
-        for i, (y, t) in enumerate(zip(outputs, tangents)):
+        for i, t in enumerate(tangents):
             cols = t[start:start + size]  # (size, *y.shape): d y / d x_j along each direction
             order = tuple(range(1, t.ndim)) + (0,)
-            blocks[i][j] = reshape(cols.transpose(order), tuple(y.shape) + shape)
+            blocks[i][j] = reshape(cols.transpose(order), tuple(t.shape[1:]) + shape)
         start += size
     return blocks
 

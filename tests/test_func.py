@@ -135,6 +135,28 @@ def test_jacfwd_has_aux(arr):
     assert_close(aux, np.sum(X))
 
 
+@pytest.mark.parametrize("nested", [False, True])
+def test_jacfwd_runs_f_once_whatever_the_number_of_inputs(arr, nested):
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return F.tanh(x) * F.sum(x ** 2)
+
+    def f_t(x):
+        return torch.tanh(x) * torch.sum(x ** 2)
+    for n in (2, 7):
+        calls.clear()
+        x = np.linspace(-1.0, 1.5, n)
+        if nested:  # jacfwd over the recorded graph of jacrev: still one batched pass
+            got = func.jacfwd(func.jacrev(f))(arr(x))
+            expected = tf.jacfwd(tf.jacrev(f_t))(t(x))
+        else:
+            got, expected = func.jacfwd(f)(arr(x)), tf.jacfwd(f_t)(t(x))
+        assert len(calls) == 1
+        close(got, expected)
+
+
 @pytest.mark.parametrize("argnums", [0, (0, 1)])
 def test_hessian_matches_torch_func_and_equals_jacfwd_of_jacrev(arr, argnums):
     got = func.hessian(f_gd, argnums)(arr(X), arr(Y))
