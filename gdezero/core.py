@@ -1140,7 +1140,7 @@ def _checked_grad(f, x, gx):
     if gx._level or x._level:  # batched (vmap): shapes are per example
         return batch_hook.checked_grad(f, x, gx)
     gd, xd = gx.data, x.data
-    if type(gd) is not type(xd):
+    if type(gd) is not type(xd) and not backend.one_cpu_backend(gd, xd):  # NumPy scalars: no work
         i = _position(f, x)
         on_x_backend = backend.on_backend_of(xd, gd, f"{type(f).__name__}.backward's gradient for input {i}")
         if on_x_backend is not gd:  # an array the backend converts (NumPy beside Dask)
