@@ -1156,7 +1156,7 @@ def _checked_grad(f, x, gx):
                 f"for input {_position(f, x)} of shape {tuple(xd.shape)}; it must have the "
                 f"input's shape (or a shape the input broadcasts to, which is summed back)")
         gx = SumTo(tuple(xd.shape))(gx)
-    if gx.data.dtype != xd.dtype:
+    if gx.data.dtype is not xd.dtype and gx.data.dtype != xd.dtype:  # dtypes are mostly singletons
         xp = backend.namespace_of_type(xd)
         if xp.isdtype(xd.dtype, "real floating"):
             if not xp.isdtype(gx.data.dtype, "real floating"):
@@ -1271,7 +1271,8 @@ def backprop(outputs, seeds, create_graph=False, inputs=None, retain_grad=False)
                 if gx is not None and not x._constant:
                     xd = x.data  # the usual gradient: a Variable of x's array type and shape
                     if (not isinstance(gx, Variable) or type(gx.data) is not type(xd)
-                            or gx.data.shape != xd.shape or gx.data.dtype != xd.dtype):
+                            or gx.data.shape != xd.shape
+                            or (gx.data.dtype is not xd.dtype and gx.data.dtype != xd.dtype)):
                         gx = _checked_grad(f, x, gx)
                     accumulate(x, gx)
         found = {}
