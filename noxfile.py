@@ -131,7 +131,9 @@ def docs(session):
 
 @nox.session(python=PYTHON)
 def doctest(session):
-    """The examples in gdezero's docstrings, run as doctests."""
+    """The examples in gdezero's docstrings, run as doctests (every module is imported,
+    backend/_torch.py too: torch is installed as in the tests sessions)."""
+    session.install(TORCH)
     session.install("-e", ".[viz,test,scipy]")
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--doctest-modules", "gdezero")
 
