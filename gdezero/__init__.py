@@ -19,12 +19,14 @@ from gdezero.core import (
     using_config,
 )
 from gdezero.functional import grad, hessian, hvp, jacobian
+from gdezero.operators import bilaplacian, laplacian
 from gdezero.taylor import derivatives, jvp
 
 __all__ = [
     "Variable", "Parameter", "Function", "Config", "using_config", "no_grad",
     "as_array", "as_variable", "get_array_module", "gpu_available",
-    "grad", "hvp", "hessian", "jacobian", "jvp", "taylor", "derivatives", "func", "vmap", "__version__",
+    "grad", "hvp", "hessian", "jacobian", "jvp", "taylor", "derivatives", "func", "vmap",
+    "laplacian", "bilaplacian", "__version__",
 ]
 
 # Submodules a user reaches as `gd.NAME` without importing them: loaded on first access

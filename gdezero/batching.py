@@ -129,7 +129,7 @@ def _elementwise(f, values, batched):
     for x, b in zip(values, batched):
         ndim = max(ndim, logical_ndim(x, b))
     args = [pad(x, ndim) if b else x for x, b in zip(values, batched)]
-    return copy.copy(f)(*args)
+    return fresh(f)(*args)
 
 
 _warned: set[type] = set()
@@ -146,7 +146,7 @@ def _loop(f, values, batched):
     per_example = []
     for i in range(n):
         args = [get_item(x, i) if b else x for x, b in zip(values, batched)]
-        per_example.append(copy.copy(f)(*args))
+        per_example.append(fresh(f)(*args))
     if isinstance(per_example[0], (list, tuple)):
         return [stack([ys[k] for ys in per_example]) for k in range(len(per_example[0]))]
     return stack(per_example)
@@ -179,16 +179,29 @@ def _summed_back(x, gx):
     return gx if gx.shape == x.shape or x._constant else sum_to(gx, x.shape)
 
 
+def apply_rule(f, values, batched):
+    """The value(s) of op `f` on `values` (batched ones with the batch axis first, as
+    `batched` says), by its batching rule, built from gdezero ops; the loop without one."""
+    rule = getattr(f, "batch", None)
+    if rule is not None:
+        return rule(values, tuple(batched))
+    if getattr(f, "batch_rule", None) == "elementwise":
+        return _elementwise(f, values, batched)
+    return _loop(f, values, batched)
+
+
+def fresh(f):
+    """An unused copy of Function `f` (its parameters, none of its recorded call), to call again."""
+    g = copy.copy(f)
+    for name in ("inputs", "outputs", "generation", "output_specs"):
+        g.__dict__.pop(name, None)
+    return g
+
+
 def _apply(f, inputs):
     """Function.__call__ on batched inputs: the op's batching rule, recorded per example."""
     level, values, batched = _unwrap(inputs)
-    rule = getattr(f, "batch", None)
-    if rule is not None:
-        out = rule(values, tuple(batched))
-    elif getattr(f, "batch_rule", None) == "elementwise":
-        out = _elementwise(f, values, batched)
-    else:
-        out = _loop(f, values, batched)
+    out = apply_rule(f, values, batched)
     several = isinstance(out, (list, tuple))
     outs = [_wrap(o, level) for o in (out if several else [out])]
     live = not all([x._constant for x in inputs])

@@ -834,7 +834,10 @@ class Function:
       op that maps each element (operands are aligned per example), or
       ``batch(self, xs, batched)``, which gets the inputs' values (a batched one with the
       batch axis first; ``batched`` says which) and returns the output's value the same way,
-      built from gdezero ops. Without one, vmap loops over the batch (with a warning).
+      built from gdezero ops. Without one, vmap loops over the batch (with a warning);
+    - optionally ``linear_in``, which `gdezero.laplacian` reads: ``"all"`` for an op
+      linear in all its inputs together (add, reshape, sum), or a tuple of the inputs it
+      is linear in one at a time (``(0, 1)`` for mul and matmul, ``(0,)`` for div).
 
     An instance records one call (single use). Inside `forward` and `backward`,
     ``self.inputs`` are the input Variables, ``self.outputs`` weak references to the
@@ -1015,6 +1018,7 @@ def _record(f, ys, live, generation):
 # ============================================================================ the engine's ops
 class Add(Function):
     """y = x0 + x1 (broadcasting): how backprop adds up the gradients reaching a Variable."""
+    linear_in = "all"
     batch_rule = "elementwise"
 
     def forward(self, x0, x1):
@@ -1029,6 +1033,7 @@ class Add(Function):
 
 class SumTo(Function):
     """y = x summed down to `shape`: how backprop brings a broadcast gradient back."""
+    linear_in = "all"
 
     def __init__(self, shape):
         self.shape = shape
@@ -1048,6 +1053,7 @@ class SumTo(Function):
 
 class BroadcastTo(Function):
     """y = x broadcast to `shape` (laid out as `layout`, see `backend.layout_of`): SumTo's adjoint."""
+    linear_in = "all"
 
     def __init__(self, shape, layout=None):
         self.shape, self.layout = shape, layout
@@ -1073,6 +1079,7 @@ def data_constant(fn: Any, *xs: Variable) -> Variable:
 
 class Copy(Function):
     """y = x with its own array: what backprop hands out instead of an alias."""
+    linear_in = "all"
     batch_rule = "elementwise"
 
     def forward(self, x):
@@ -1087,6 +1094,7 @@ class Copy(Function):
 
 class Cast(Function):
     """y = x in another float dtype: how the engine gives a gradient its input's dtype."""
+    linear_in = "all"
     batch_rule = "elementwise"
 
     def __init__(self, dtype):

@@ -522,3 +522,23 @@ def value_text(array):
     if array.ndim == 0:
         return f"{array.item():g}" if array.dtype.kind == "f" else str(array.item())
     return np.array2string(array, precision=4, separator=", ")
+
+
+def random_directions(like, count, distribution, seed):
+    """`count` seeded random directions of `like`'s shape, dtype and device, with
+    E[v v^T] = I: Rademacher signs, standard normals, or random basis vectors scaled by
+    sqrt(n) ("coordinate"). Drawn by NumPy's generator on the host, so one seed gives the
+    same directions on every backend."""
+    rng = np.random.default_rng(seed)
+    n = math.prod(like.shape)
+    if distribution == "rademacher":
+        v = rng.integers(0, 2, size=(count, n)) * 2.0 - 1.0
+    elif distribution == "normal":
+        v = rng.standard_normal((count, n))
+    else:
+        v = np.zeros((count, n))
+        v[np.arange(count), rng.integers(0, n, size=count)] = math.sqrt(n)
+    v = v.reshape((count,) + tuple(like.shape))
+    if type(like) is np.ndarray:
+        return v.astype(like.dtype)
+    return namespace_of_type(like).asarray(v, dtype=like.dtype, device=device_of(like))

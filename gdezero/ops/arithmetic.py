@@ -77,6 +77,7 @@ def add(x0: VariableLike, x1: Operand) -> Variable:
 
 
 class Sub(Function):
+    linear_in = "all"
     batch_rule = "elementwise"
     def forward(self, x0, x1):
         return x0 - x1
@@ -142,6 +143,7 @@ def rsub(x0: VariableLike, x1: Operand) -> Variable:
 
 
 class Mul(Function):
+    linear_in = (0, 1)
     batch_rule = "elementwise"
     def forward(self, x0, x1):
         return x0 * x1
@@ -156,6 +158,7 @@ class Mul(Function):
 
 
 class MulConstant(Function):  # x * c
+    linear_in = "all"
     batch_rule = "elementwise"
     label = "Mul"
 
@@ -209,6 +212,7 @@ def mul(x0: VariableLike, x1: Operand) -> Variable:
 
 
 class Div(Function):
+    linear_in = (0,)
     batch_rule = "elementwise"
     def forward(self, x0, x1):
         return x0 / x1
@@ -223,6 +227,7 @@ class Div(Function):
 
 
 class DivConstant(Function):  # x / c
+    linear_in = "all"
     batch_rule = "elementwise"
     label = "Div"
 
@@ -294,6 +299,7 @@ def rdiv(x0: VariableLike, x1: Operand) -> Variable:
 
 
 class Neg(Function):
+    linear_in = "all"
     batch_rule = "elementwise"
     def forward(self, x):
         return -x
@@ -330,6 +336,7 @@ def neg(x: VariableLike) -> Variable:
 
 
 class ScaledMul(Function):  # x0 * x1 * c for one shape, c a Python scalar: the backward of x ** c
+    linear_in = (0, 1)
     batch_rule = "elementwise"
     label = "Mul"
 

@@ -810,6 +810,7 @@ def minimum(a: Operand, b: Operand) -> Variable:
 
 class Where(Function):
     """where(condition, a, b) with broadcasting; `condition` is a constant boolean array."""
+    linear_in = "all"
 
     def __init__(self, condition):
         self.condition = condition

@@ -16,6 +16,7 @@ def _swap_last(x):
 
 
 class MatMul(Function):
+    linear_in = (0, 1)
     def forward(self, a, b):
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(

@@ -53,6 +53,7 @@ class _Reduction(Function):
 
 
 class Sum(_Reduction):
+    linear_in = "all"
     def forward(self, x):
         return _xp(x).sum(x, axis=self.axis, keepdims=self.keepdims)
 
@@ -380,6 +381,7 @@ def prod(x: VariableLike, axis: Axis = None, keepdims: bool = False) -> Variable
 
 class Cumsum(Function):
     """The cumulative sum along `axis` (from the end with reverse=True: its own backward)."""
+    linear_in = "all"
 
     def __init__(self, axis, reverse=False):
         self.axis, self.reverse = axis, reverse  # axis non-negative

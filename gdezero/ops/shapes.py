@@ -16,6 +16,7 @@ __all__ = [
 
 
 class Reshape(Function):
+    linear_in = "all"
     def __init__(self, shape):
         self.shape = shape
 
@@ -93,6 +94,7 @@ def inverse_permutation(axes):
 
 
 class Transpose(Function):
+    linear_in = "all"
     def __init__(self, axes):
         self.axes = axes  # a full permutation of the input's axes
 
@@ -277,6 +279,7 @@ def getitem_grad(gy, key, in_shape):
 
 
 class GetItem(Function):
+    linear_in = "all"
     def __init__(self, slices):
         self.slices = slices
 
@@ -354,6 +357,7 @@ def get_item(x: VariableLike, slices: Any) -> Variable:
 
 
 class GetItemGrad(Function):
+    linear_in = "all"
     label = "ScatterAdd"  # what GetItem's backward computes: gy added into zeros at the index
 
     def __init__(self, slices, in_shape):
@@ -380,6 +384,7 @@ class GetItemGrad(Function):
 
 
 class Stack(Function):
+    linear_in = "all"
     def forward(self, *xs):
         return _xp(xs[0]).stack(xs, axis=0)
 
@@ -436,6 +441,7 @@ def stack(xs: Sequence[VariableLike]) -> Variable:
 
 
 class Concatenate(Function):
+    linear_in = "all"
     def __init__(self, axis):
         self.axis = axis  # non-negative
 

@@ -55,18 +55,17 @@ def _check_series(f, i, out, s):
             f"series of shape (K+1, *{tuple(out.shape)}) (or (1, ...) for a constant)")
 
 
-def propagate(outputs, seeds, linear=None):
-    """Series of `outputs` given {leaf Variable: series}; constants for outputs that do not
-    depend on the leaves. Raises NotImplementedError naming Functions without a rule.
-
-    `linear` maps leaves whose series is linear in t to True where also x_1 = 1, else False;
-    a one-input rule taking `linear` gets that value when its input is such a leaf.
-    """
+def push(outputs, seeds, step, check=None):
+    """Values of `outputs` pushed from {leaf Variable: value} through the recorded nodes
+    behind them, in generation order: ``step(f, values)`` maps a node's inputs' values
+    (None for an input that does not depend on the leaves) to its outputs' (a tuple for
+    several). Nodes that do not depend on the leaves are never evaluated; an output that
+    does not depend on them comes back as None. ``check(active)`` runs first on the nodes
+    that will be evaluated. A value is dropped after its last reader: memory stays flat."""
     leaves = set(seeds)
     active, dependent = _active(functions_behind(outputs, leaves), leaves)
-    missing = missing_rules(active)
-    if missing:
-        raise NotImplementedError(no_rule_message(missing))
+    if check is not None:
+        check(active)
     uses = {}
     for f in active:
         for x in f.inputs:
@@ -75,24 +74,48 @@ def propagate(outputs, seeds, linear=None):
     keep = set(outputs)
     table = dict(seeds)
     for f in active:
-        xs = [table[x] if x in dependent else S.constant(x.data) for x in f.inputs]
-        if linear and len(xs) == 1 and f.inputs[0] in linear and _takes_linear(f):
-            ys = f.taylor(*xs, linear=linear[f.inputs[0]])
-        else:
-            ys = f.taylor(*xs)
+        ys = step(f, [table[x] if x in dependent else None for x in f.inputs])
         outs = [ref() for ref in f.outputs]
         if len(outs) == 1:
             ys = (ys,)
         for i, (out, s) in enumerate(zip(outs, ys)):
             if out is not None:
-                _check_series(f, i, out, s)
                 table[out] = s
-        for x in f.inputs:  # a series is dropped after its last reader: memory stays flat
+        for x in f.inputs:
             if x in uses:
                 uses[x] -= 1
                 if uses[x] == 0 and x not in keep:
                     table.pop(x, None)
-    return [table[y] if y in table else S.constant(y.data) for y in outputs]
+    return [table.get(y) for y in outputs]
+
+
+def _require_rules(active):
+    missing = missing_rules(active)
+    if missing:
+        raise NotImplementedError(no_rule_message(missing))
+
+
+def propagate(outputs, seeds, linear=None):
+    """Series of `outputs` given {leaf Variable: series}; constants for outputs that do not
+    depend on the leaves. Raises NotImplementedError naming Functions without a rule.
+
+    `linear` maps leaves whose series is linear in t to True where also x_1 = 1, else False;
+    a one-input rule taking `linear` gets that value when its input is such a leaf.
+    """
+    def step(f, series):
+        xs = [S.constant(x.data) if s is None else s for x, s in zip(f.inputs, series)]
+        if linear and len(xs) == 1 and f.inputs[0] in linear and _takes_linear(f):
+            ys = f.taylor(*xs, linear=linear[f.inputs[0]])
+        else:
+            ys = f.taylor(*xs)
+        outs = [ref() for ref in f.outputs]
+        for i, (out, s) in enumerate(zip(outs, (ys,) if len(outs) == 1 else ys)):
+            if out is not None:
+                _check_series(f, i, out, s)
+        return ys
+
+    found = push(outputs, seeds, step, _require_rules)
+    return [S.constant(y.data) if s is None else s for y, s in zip(outputs, found)]
 
 
 def no_rule_message(names):
