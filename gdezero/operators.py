@@ -228,9 +228,10 @@ def _batch_second(V):
 
 
 # ============================================================================ the propagation
-def _operator(f, x, V, weights, K, create_graph):
+def _operator(f, x, V, weights, K, create_graph, collapse=True):
     """The weighted sum over directions v_r (rows of V) of the order-K coefficient of
-    f(x + v_r t), times K!."""
+    f(x + v_r t), times K!. `collapse=False` carries every direction's order-K coefficient
+    instead of their sum (the standard layout, for the benchmarks' comparison)."""
     if isinstance(x, Variable) and create_graph:
         leaf = x  # the result is differentiable in x too
     else:
@@ -248,16 +249,17 @@ def _operator(f, x, V, weights, K, create_graph):
             w = weights if isinstance(weights, Variable) else Variable(weights)
         R = V.shape[0]
         xp = leaf.xp
-        zeros = Variable(xp.zeros(((K - 2) * R,) + tuple(leaf.shape), dtype=leaf.dtype,
+        rules = _Rules(K, R, w, create_graph, collapse)
+        zeros = Variable(xp.zeros(((rules.levels - 1) * R,) + tuple(leaf.shape), dtype=leaf.dtype,
                                   device=leaf.device))
-        low = V if K == 2 else concatenate([V, zeros], axis=0)
-        top = Variable(xp.zeros_like(leaf.data))
-        rules = _Rules(K, R, w, create_graph)
+        low = V if rules.levels == 1 else concatenate([V, zeros], axis=0)
+        top = Variable(xp.zeros_like(leaf.data)) if collapse else None
         jet, = push([y], {leaf: (low, top)}, rules.step, rules.check)
         if jet is None:  # f does not depend on x
             result = Variable(xp.zeros_like(y.data))
         else:
-            result = jet[1] * float(math.factorial(K))
+            top = jet[1] if collapse else rules.weighted_sum(rules.orders(jet[0])[K - 1])
+            result = top * float(math.factorial(K))
     if not create_graph:
         result = Variable(result.data)
         result.generation = UNRECORDED  # no graph: differentiating it raises, not zeros
@@ -267,8 +269,9 @@ def _operator(f, x, V, weights, K, create_graph):
 class _Rules:
     """How a node moves jets, for order K, R directions and weights w (see the module)."""
 
-    def __init__(self, K, R, w, create_graph):
-        self.K, self.R, self.w, self.create_graph = K, R, w, create_graph
+    def __init__(self, K, R, w, create_graph, collapse=True):
+        self.K, self.R, self.w, self.create_graph, self.collapse = K, R, w, create_graph, collapse
+        self.levels = K - 1 if collapse else K  # the orders `low` holds per direction
 
     def check(self, active):
         for f in active:
@@ -296,11 +299,11 @@ class _Rules:
         return _sum(Z * reshape(w, (self.R,) + (1,) * (Z.ndim - 1)), axis=0)
 
     def orders(self, low):
-        """low's rows as one (R, ...) Variable per order 1..K-1."""
+        """low's rows as one (R, ...) Variable per order it holds."""
         R = self.R
-        if self.K == 2:
+        if self.levels == 1:
             return [low]
-        return [get_item(low, slice(k * R, (k + 1) * R)) for k in range(self.K - 1)]
+        return [get_item(low, slice(k * R, (k + 1) * R)) for k in range(self.levels)]
 
     def stacked(self, rows):
         return rows[0] if len(rows) == 1 else concatenate(rows, axis=0)
@@ -311,6 +314,8 @@ class _Rules:
             return x if keep_constants else Variable(x.xp.zeros_like(x.data))
         low = apply_rule(f, [fixed(x) if j is None else j[0] for x, j in zip(f.inputs, jets)],
                          [j is not None for j in jets])
+        if not self.collapse:
+            return low, None
         top = fresh(f)(*[fixed(x) if j is None else j[1] for x, j in zip(f.inputs, jets)])
         return low, top
 
@@ -325,13 +330,14 @@ class _Rules:
         deltas = self.orders(d)
         power = dict(enumerate(deltas, start=1))  # [d^1]_m, m = 1..K-1
         ys = [c[0] * delta for delta in deltas]
-        top_out = c[0] * top
+        top_out = c[0] * top if self.collapse else None
         for p in range(2, K + 1):
             power = {m: _total([deltas[j - 1] * power[m - j] for j in range(1, m - p + 2)
                                 if m - j in power]) for m in range(p, K + 1)}
-            for m in range(p, K):
+            for m in range(p, self.levels + 1):
                 ys[m - 1] = ys[m - 1] + c[p - 1] * power[m]
-            top_out = top_out + c[p - 1] * self.weighted_sum(power[K])
+            if self.collapse:
+                top_out = top_out + c[p - 1] * self.weighted_sum(power[K])
         return self.stacked(ys), top_out
 
     def coefficients(self, f, i):
@@ -361,10 +367,12 @@ class _Rules:
             return apply_rule(f, [a, b], [batched_a, batched_b])
 
         ys = []
-        for m in range(1, K):
+        for m in range(1, self.levels + 1):
             terms = [product(a0, False, B[m - 1], True), product(A[m - 1], True, b0, False)]
             terms += [product(A[i - 1], True, B[m - i - 1], True) for i in range(1, m)]
             ys.append(_total(terms))
+        if not self.collapse:
+            return self.stacked(ys), None
         cross = _total([product(A[i - 1], True, B[K - i - 1], True) for i in range(1, K)])
         top = fresh(f)(a0, top_b) + fresh(f)(top_a, b0) + self.weighted_sum(cross)
         return self.stacked(ys), top
@@ -372,16 +380,18 @@ class _Rules:
     def per_direction(self, f, jets):
         """Any other op: its series along each direction (the top row's linear part, J x_K,
         once for the summed top)."""
-        K, R = self.K, self.R
+        K, R, levels = self.K, self.R, self.levels
         rows, tops = [], []
         for r in range(R):
-            series = [None if j is None else [get_item(j[0], k * R + r) for k in range(K - 1)]
+            series = [None if j is None else [get_item(j[0], k * R + r) for k in range(levels)]
                       for j in jets]
             s = self.series(f, jets, series, K)
-            rows.append(s[1:K])
+            rows.append(s[1:levels + 1])
             tops.append(s[K])
+        ys = [stack([rows[r][m] for r in range(R)]) for m in range(levels)]
+        if not self.collapse:
+            return self.stacked(ys), None
         linear = self.series(f, jets, [None if j is None else [j[1]] for j in jets], 1)[1]
-        ys = [stack([rows[r][m] for r in range(R)]) for m in range(K - 1)]
         return self.stacked(ys), linear + self.weighted_sum(stack(tops))
 
     def series(self, f, jets, coefficients, n):
