@@ -21,6 +21,13 @@ Workloads (issue 7):
   B3  per-example gradients of a 20-32-1 tanh MLP over 1000 samples (vmap of grad), beside
       torch.func.vmap(torch.func.grad)
   B4  vmap(f)(X) against the same f batched by hand (+ peak memory with chunk_size)
+  L1  exact Laplacian of a D-H-H-H-1 tanh MLP at 256 points, (D, H) = (10, 64) and (50, 128):
+      collapsed Taylor mode (vmap of gd.laplacian) beside the standard layout, a NumPy forward
+      Laplacian written by hand (both layouts), torch's nested loop and torch.func
+  L2  biharmonic of a 5-64-64-64-1 tanh MLP at 64 points: collapsed (vmap of gd.bilaplacian)
+      beside nested reverse (gdezero's and torch's)
+  L3  stochastic Laplacian (Hutchinson) at D = 1e5 with 16 Rademacher directions (+ peak
+      memory), beside torch's batched HVP and the closed form
   W8  (--w8 or --only W8, minutes) one Rosenbrock HVP at n = 1e8 on a Dask LocalCluster of 2 worker
       processes x 1 thread (+ each worker's peak memory), beside NumPy gdezero at n = 1e7
 
@@ -29,6 +36,7 @@ workload and implementation otherwise). Speed is reported, never asserted.
 """
 import argparse
 import fractions
+import functools
 import gc
 import json
 import os
@@ -650,8 +658,192 @@ def b4(args):
     return case
 
 
+
+# ============================================================================ L1-L3: differential operators
+def tanh_mlp(rng, sizes):
+    """Weights and biases of a tanh MLP with layer sizes `sizes` (the last layer linear)."""
+    return [(rng.normal(size=(m, n)) / np.sqrt(m), rng.normal(size=n) / 4)
+            for m, n in zip(sizes[:-1], sizes[1:])]
+
+
+def mlp_u(layers, x):
+    """The MLP on one point or a batch (gdezero or torch), summed to a scalar per point."""
+    tanh = F.tanh if isinstance(x, gd.Variable) else torch.tanh
+    for W, b in layers[:-1]:
+        x = tanh(x @ W + b)
+    W, b = layers[-1]
+    y = x @ W + b
+    return F.sum(y, axis=-1) if isinstance(x, gd.Variable) else y.sum(-1)
+
+
+def forward_laplacian_numpy(layers, X, collapse=True):
+    """The MLP's Laplacian at each row of X by hand: forward Laplacian (folx), the second
+    coefficients summed over the D directions (collapse) or kept per direction."""
+    def mm(a, W):  # one GEMM over every leading axis (NumPy's stacked matmul loops per matrix)
+        return (a.reshape(-1, a.shape[-1]) @ W).reshape(a.shape[:-1] + (W.shape[1],))
+
+    N, D = X.shape
+    h = X
+    h1 = np.broadcast_to(np.eye(D)[:, None, :], (D, N, D))  # the directions e_r at each point
+    h2 = np.zeros((N, D)) if collapse else np.zeros((D, N, D))
+    for W, b in layers[:-1]:
+        z, z1, z2 = h @ W + b, mm(h1, W), mm(h2, W)
+        t = np.tanh(z)
+        c1 = 1 - t * t
+        c2 = -t * c1  # tanh''/2
+        h, h1 = t, c1 * z1
+        h2 = c1 * z2 + c2 * (np.sum(z1 * z1, axis=0) if collapse else z1 * z1)
+    W, b = layers[-1]
+    out2 = mm(h2, W).sum(-1)
+    return 2 * (out2 if collapse else out2.sum(0))
+
+
+def laplacian_torch_nested(layers, X):
+    """D double backward passes: d/dx_i of (grad u)_i, summed over the batch."""
+    x = X.clone().requires_grad_(True)
+    g, = torch.autograd.grad(mlp_u(layers, x).sum(), x, create_graph=True)
+    total = torch.zeros(X.shape[0], dtype=X.dtype)
+    for i in range(X.shape[1]):
+        gi, = torch.autograd.grad(g[:, i].sum(), x, retain_graph=True)
+        total = total + gi[:, i]
+    return total
+
+
+def laplacian_torch_func(layers, X):
+    """torch.func: vmap over points and directions of jvp(grad(u))."""
+    eye = torch.eye(X.shape[1], dtype=X.dtype)
+    grad_u = torch.func.grad(lambda x: mlp_u(layers, x))
+
+    def second(x, v):
+        return torch.func.jvp(grad_u, (x,), (v,))[1] @ v
+    return torch.func.vmap(lambda x: torch.func.vmap(second, in_dims=(None, 0))(x, eye).sum())(X)
+
+
+def l1(args):
+    rows = []
+    for D, H in args.l1_sizes:
+        rng = np.random.default_rng(11)
+        layers = tanh_mlp(rng, [D, H, H, H, 1])
+        X = rng.normal(size=(args.n_points_l1, D))
+        ps = [(gd.Variable(W), gd.Variable(b)) for W, b in layers]
+        u = functools.partial(mlp_u, ps)
+        basis = np.eye(D)[:, None, :] * np.ones((1, X.shape[0], 1))  # e_r at every point
+        impls = {
+            "gdezero-collapsed": lambda: gd.vmap(lambda p: gd.laplacian(u, p))(X),
+            "gdezero-standard": lambda: gd.operators._operator(u, X, basis, 1.0, 2, False, collapse=False),
+            "numpy-collapsed": lambda: forward_laplacian_numpy(layers, X),
+            "numpy-standard": lambda: forward_laplacian_numpy(layers, X, collapse=False),
+            "numpy": lambda: forward_laplacian_numpy(layers, X),
+        }
+        if torch is not None:
+            tl = [(torch.from_numpy(W), torch.from_numpy(b)) for W, b in layers]
+            tX = torch.from_numpy(X)
+            impls["pytorch-nested"] = lambda: laplacian_torch_nested(tl, tX)
+            impls["pytorch-vmap-jvp-grad"] = lambda: laplacian_torch_func(tl, tX)
+        case = Case("L1", f"exact Laplacian of a {D}-{H}-{H}-{H}-1 tanh MLP, {X.shape[0]} points",
+                    forward_laplacian_numpy(layers, X), impls, number=1, rtol=1e-9, atol=1e-10)
+        case_rows = run_case(case, args.repeats)
+        best = {r["impl"]: r["min_s"] for r in case_rows}
+        for r in case_rows:
+            if r["impl"] == "gdezero-collapsed":
+                r["text"] = (f"collapsed/standard {best['gdezero-collapsed'] / best['gdezero-standard']:.2f} "
+                             f"(NumPy by hand {best['numpy-collapsed'] / best['numpy-standard']:.2f})")
+        rows.extend(case_rows)
+    return rows
+
+
+def bilaplacian_nested(grad, xs_sum, X, D):
+    """Laplacian of the Laplacian by nested reverse passes (create_graph), for gdezero or torch."""
+    def lap(y, x):
+        g = grad(xs_sum(y), x)
+        return sum(grad(xs_sum(g[:, i]), x)[:, i] for i in range(D))
+    return lap
+
+
+def l2(args):
+    rng = np.random.default_rng(12)
+    D, H = 5, 64
+    layers = tanh_mlp(rng, [D, H, H, H, 1])
+    X = rng.normal(size=(args.n_points_l2, D))
+    ps = [(gd.Variable(W), gd.Variable(b)) for W, b in layers]
+    u = functools.partial(mlp_u, ps)
+
+    def gdezero_nested():
+        x = gd.Variable(X)
+        y = u(x)
+        def lap(v):
+            g = gd.grad(F.sum(v), x, create_graph=True)
+            return sum([gd.grad(F.sum(g[:, i]), x, create_graph=True)[:, i] for i in range(D)])
+        return lap(lap(y))
+
+    expected = gdezero_nested().data
+    impls = {"gdezero-collapsed": lambda: gd.vmap(lambda p: gd.bilaplacian(u, p))(X),
+             "gdezero-nested": gdezero_nested}
+    if torch is not None:
+        tl = [(torch.from_numpy(W), torch.from_numpy(b)) for W, b in layers]
+        tX = torch.from_numpy(X)
+
+        def torch_nested():
+            x = tX.clone().requires_grad_(True)
+            def lap(v):
+                g, = torch.autograd.grad(v.sum(), x, create_graph=True)
+                return sum(torch.autograd.grad(g[:, i].sum(), x, create_graph=True)[0][:, i]
+                           for i in range(D))
+            return lap(lap(mlp_u(tl, x))).detach()
+        impls["pytorch-nested"] = torch_nested
+    case = Case("L2", f"biharmonic of a {D}-{H}-{H}-{H}-1 tanh MLP, {X.shape[0]} points", expected,
+                impls, number=1, rtol=1e-8, atol=1e-8)
+    rows = run_case(case, args.repeats)
+    best = {r["impl"]: r["min_s"] for r in rows}
+    for r in rows:
+        if r["impl"] == "gdezero-collapsed":
+            r["text"] = f"collapsed/nested reverse {best['gdezero-collapsed'] / best['gdezero-nested']:.2f}"
+    return rows
+
+
+def hutchinson_f(x):
+    """sum(sin x) + (sum(tanh x))^2 / (2 D): a diagonal and a rank-one part in its Hessian."""
+    if isinstance(x, gd.Variable):
+        return F.sum(F.sin(x)) + F.sum(F.tanh(x)) ** 2 * (0.5 / x.size)
+    if torch is not None and isinstance(x, torch.Tensor):
+        return torch.sin(x).sum() + torch.tanh(x).sum() ** 2 * (0.5 / x.numel())
+    raise TypeError(type(x))
+
+
+def hutchinson_numpy(x, V):
+    """(1/S) sum_r v_r^T H v_r in closed form for `hutchinson_f`."""
+    D = x.size
+    t = np.tanh(x)
+    s, ds, dds = t.sum(), 1 - t * t, -2 * t * (1 - t * t)
+    quad = (V * V) @ (-np.sin(x) + s * dds / D) + (V @ ds) ** 2 / D
+    return quad.mean()
+
+
+def l3(args):
+    rng = np.random.default_rng(13)
+    D, S = args.n_l3, 16
+    x = rng.normal(size=D)
+    V = gd.backend.random_directions(x, S, "rademacher", 0)
+    expected = hutchinson_numpy(x, V)
+    impls = {"gdezero-collapsed": lambda: gd.laplacian(hutchinson_f, x, samples=S, seed=0),
+             "numpy": lambda: hutchinson_numpy(x, V)}
+    if torch is not None:
+        tx, tV = torch.from_numpy(x), torch.from_numpy(V)
+
+        def torch_hutchinson():  # one batched HVP: H V by a double backward with batched grads
+            xr = tx.clone().requires_grad_(True)
+            g, = torch.autograd.grad(hutchinson_f(xr), xr, create_graph=True)
+            HV, = torch.autograd.grad(g, xr, grad_outputs=tV, is_grads_batched=True)
+            return (tV * HV).sum() / S
+        impls["pytorch-hvp"] = torch_hutchinson
+    case = Case("L3", f"stochastic Laplacian, D = {D}, {S} Rademacher directions", expected, impls,
+                number=1, rtol=1e-9, atol=1e-9)
+    peak = traced_peak(impls["gdezero-collapsed"]) / x.nbytes
+    case.notes["gdezero-collapsed"] = {"peak_x": peak, "text": f"peak {peak:.1f} x the size of x"}
+    return case
+
 WORKLOADS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7,
-             "B1": b1, "B2": b2, "B3": b3, "B4": b4}
+             "B1": b1, "B2": b2, "B3": b3, "B4": b4, "L1": l1, "L2": l2, "L3": l3}
 
 
 # ============================================================================ W8: HVP on a Dask cluster
@@ -787,6 +979,11 @@ def parse_args(argv=None):
     p.add_argument("--n-hessian", type=int, nargs="+", help="B1 sizes (default 100 1000; quick 100)")
     p.add_argument("--n-samples", type=int, help="B3 samples (default 1000; quick 100)")
     p.add_argument("--n-b4", type=int, help="B4 elements of X (default 1e6; quick 1e4)")
+    p.add_argument("--l1-sizes", type=int, nargs=2, action="append", metavar=("D", "H"),
+                   help="L1 input and hidden sizes (default 10 64 and 50 128; quick 10 64)")
+    p.add_argument("--n-points-l1", type=int, help="L1 points (default 256; quick 32)")
+    p.add_argument("--n-points-l2", type=int, help="L2 points (default 64; quick 8)")
+    p.add_argument("--n-l3", type=int, help="L3 dimension (default 1e5; quick 1e3)")
     p.add_argument("--only", nargs="+", choices=sorted(WORKLOADS) + ["W8"],
                    help="run only these workloads (W8 here implies --w8: --only W8 runs it alone)")
     p.add_argument("--json", metavar="PATH", help="write the raw numbers here")
@@ -802,10 +999,13 @@ def parse_args(argv=None):
         args.only = [name for name in args.only if name != "W8"] or ["W8"]
     defaults = dict(n_points=10**4, n_rosen=10**4, newton_steps=2000, repeats=3, inner=20,
                     n_taylor=10**4, max_order=30, cap=0.1, n_dask=10**6, dask_chunk=10**5,
-                    n_hessian=[100], n_samples=100, n_b4=10**4) \
+                    n_hessian=[100], n_samples=100, n_b4=10**4, l1_sizes=[[10, 64]],
+                    n_points_l1=32, n_points_l2=8, n_l3=10**3) \
         if args.quick else dict(n_points=10**6, n_rosen=10**6, newton_steps=20000, repeats=7,
                                 inner=200, n_taylor=10**5, max_order=30, cap=3.0, n_dask=10**8,
-                                dask_chunk=10**6, n_hessian=[100, 1000], n_samples=1000, n_b4=10**6)
+                                dask_chunk=10**6, n_hessian=[100, 1000], n_samples=1000, n_b4=10**6,
+                                l1_sizes=[[10, 64], [50, 128]], n_points_l1=256, n_points_l2=64,
+                                n_l3=10**5)
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)

@@ -542,3 +542,14 @@ def random_directions(like, count, distribution, seed):
     if type(like) is np.ndarray:
         return v.astype(like.dtype)
     return namespace_of_type(like).asarray(v, dtype=like.dtype, device=device_of(like))
+
+
+def matmul(a, b):
+    """``a @ b``. On NumPy a stack of matrices times one matrix (`b` 2-D, or with leading
+    axes of length 1) runs as one GEMM: NumPy's matmul loops over the stack, 4.6x slower
+    at (100, 256, 128) @ (128, 128)."""
+    if (type(a) is np.ndarray and type(b) is np.ndarray and 2 <= b.ndim <= a.ndim and a.ndim > 2
+            and all(n == 1 for n in b.shape[:-2])):
+        y = a.reshape(-1, a.shape[-1]) @ b.reshape(b.shape[-2:])
+        return y.reshape(a.shape[:-1] + (b.shape[-1],))
+    return namespace_of_type(a).matmul(a, b)

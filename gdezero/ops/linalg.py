@@ -1,7 +1,7 @@
 """Linear algebra: matmul (batched, with 1-D operands promoted as the standard says), linear."""
 from __future__ import annotations
 
-from gdezero.backend import namespace_of_type as _xp
+from gdezero import backend
 from gdezero.core import Function, Variable, VariableLike
 from gdezero.ops.shapes import batch_pad, expand_dims, reshape, sum_to, transpose
 from gdezero.taylor import series as S
@@ -22,7 +22,7 @@ class MatMul(Function):
             raise ValueError(
                 f"matmul needs operands of at least 1 dimension, got shapes {tuple(a.shape)} "
                 f"and {tuple(b.shape)}; use * for scaling by a 0-d value")
-        return _xp(a).matmul(a, b)
+        return backend.matmul(a, b)
 
     def backward(self, gy):
         a, b = self.inputs

@@ -15,6 +15,7 @@ import functools
 import inspect
 import math
 
+from gdezero import backend
 from gdezero.backend import device_of
 from gdezero.backend import namespace_of_type as _xp
 
@@ -284,7 +285,7 @@ def matmul(a, b):
         b = xp.reshape(b, tuple(b.shape) + (1,))
     a, b = _align(a, b)
     if a.shape[0] == 1 or b.shape[0] == 1:
-        c = xp.matmul(a, b)
+        c = backend.matmul(a, b)
     else:
         a, b = _same_length(a, b)
         K = order(a)
