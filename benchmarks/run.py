@@ -720,44 +720,38 @@ def laplacian_torch_func(layers, X):
 
 
 def l1(args):
-    rows = []
-    for D, H in args.l1_sizes:
-        rng = np.random.default_rng(11)
-        layers = tanh_mlp(rng, [D, H, H, H, 1])
-        X = rng.normal(size=(args.n_points_l1, D))
-        ps = [(gd.Variable(W), gd.Variable(b)) for W, b in layers]
-        u = functools.partial(mlp_u, ps)
-        basis = np.eye(D)[:, None, :] * np.ones((1, X.shape[0], 1))  # e_r at every point
-        impls = {
-            "gdezero-collapsed": lambda: gd.vmap(lambda p: gd.laplacian(u, p))(X),
-            "gdezero-standard": lambda: gd.operators._operator(u, X, basis, 1.0, 2, False, collapse=False),
-            "numpy-collapsed": lambda: forward_laplacian_numpy(layers, X),
-            "numpy-standard": lambda: forward_laplacian_numpy(layers, X, collapse=False),
-            "numpy": lambda: forward_laplacian_numpy(layers, X),
-        }
-        if torch is not None:
-            tl = [(torch.from_numpy(W), torch.from_numpy(b)) for W, b in layers]
-            tX = torch.from_numpy(X)
-            impls["pytorch-nested"] = lambda: laplacian_torch_nested(tl, tX)
-            impls["pytorch-vmap-jvp-grad"] = lambda: laplacian_torch_func(tl, tX)
-        case = Case("L1", f"exact Laplacian of a {D}-{H}-{H}-{H}-1 tanh MLP, {X.shape[0]} points",
-                    forward_laplacian_numpy(layers, X), impls, number=1, rtol=1e-9, atol=1e-10)
-        case_rows = run_case(case, args.repeats)
-        best = {r["impl"]: r["min_s"] for r in case_rows}
-        for r in case_rows:
-            if r["impl"] == "gdezero-collapsed":
-                r["text"] = (f"collapsed/standard {best['gdezero-collapsed'] / best['gdezero-standard']:.2f} "
-                             f"(NumPy by hand {best['numpy-collapsed'] / best['numpy-standard']:.2f})")
-        rows.extend(case_rows)
+    return [row for D, H in args.l1_sizes for row in l1_rows(args, D, H)]
+
+
+def l1_rows(args, D, H):
+    rng = np.random.default_rng(11)
+    layers = tanh_mlp(rng, [D, H, H, H, 1])
+    X = rng.normal(size=(args.n_points_l1, D))
+    ps = [(gd.Variable(W), gd.Variable(b)) for W, b in layers]
+    u = functools.partial(mlp_u, ps)
+    basis = np.eye(D)[:, None, :] * np.ones((1, X.shape[0], 1))  # e_r at every point
+    impls = {
+        "gdezero-collapsed": lambda: gd.vmap(lambda p: gd.laplacian(u, p))(X),
+        # the same propagation keeping each direction's second coefficient (benchmarks only)
+        "gdezero-standard": lambda: gd.operators._operator(u, X, basis, 1.0, 2, False, collapse=False),
+        "numpy-collapsed": lambda: forward_laplacian_numpy(layers, X),
+        "numpy-standard": lambda: forward_laplacian_numpy(layers, X, collapse=False),
+        "numpy": lambda: forward_laplacian_numpy(layers, X),
+    }
+    if torch is not None:
+        tl = [(torch.from_numpy(W), torch.from_numpy(b)) for W, b in layers]
+        tX = torch.from_numpy(X)
+        impls["pytorch-nested"] = lambda: laplacian_torch_nested(tl, tX)
+        impls["pytorch-vmap-jvp-grad"] = lambda: laplacian_torch_func(tl, tX)
+    case = Case("L1", f"exact Laplacian of a {D}-{H}-{H}-{H}-1 tanh MLP, {X.shape[0]} points",
+                forward_laplacian_numpy(layers, X), impls, number=1, rtol=1e-9, atol=1e-10)
+    rows = run_case(case, args.repeats)
+    best = {r["impl"]: r["min_s"] for r in rows}
+    for r in rows:
+        if r["impl"] == "gdezero-collapsed":
+            r["text"] = (f"collapsed/standard {best['gdezero-collapsed'] / best['gdezero-standard']:.2f} "
+                         f"(NumPy by hand {best['numpy-collapsed'] / best['numpy-standard']:.2f})")
     return rows
-
-
-def bilaplacian_nested(grad, xs_sum, X, D):
-    """Laplacian of the Laplacian by nested reverse passes (create_graph), for gdezero or torch."""
-    def lap(y, x):
-        g = grad(xs_sum(y), x)
-        return sum(grad(xs_sum(g[:, i]), x)[:, i] for i in range(D))
-    return lap
 
 
 def l2(args):
