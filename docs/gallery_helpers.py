@@ -28,9 +28,7 @@ IMAGE_SUFFIXES = (".png", ".svg")
 
 # The public API (DESIGN.md, "Public API"): (module, names); names missing from this
 # checkout are left out, so the page follows the code.
-TOP_LEVEL = ["Variable", "Parameter", "Function", "Config", "using_config", "no_grad",
-             "as_array", "as_variable", "get_array_module", "gpu_available",
-             "grad", "hvp", "hessian", "jacobian", "jvp", "taylor", "derivatives"]
+TOP_LEVEL = [name for name in gdezero.__all__ if name not in ("func", "__version__")]
 UTILS = ["numerical_grad", "gradient_check", "gradgradcheck", "array_equal", "array_allclose"]
 GRAPH = ["get_dot_graph", "plot_dot_graph", "RenderedGraph"]
 OPTIMIZE = ["minimize", "scipy_functions", "OptimizeResult"]
