@@ -11,7 +11,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PLOTS = ["sin_higher_derivatives.py", "taylor_series.py", "rosenbrock_gd.py", "rosenbrock_newton_cg.py",
          "hessian_vector_product.py", "rosenbrock_large.py",
-         "newton_1d.py", "robust_regression.py"]
+         "newton_1d.py", "robust_regression.py", "poisson_pinn.py"]
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("GDEZERO_BACKEND", "numpy") != "numpy",

@@ -141,3 +141,13 @@ def test_robust_regression_recovers_the_line_that_least_squares_misses(tmp_path)
     flagged, _, outliers = fields(stdout, "mixture_flags")[:3]
     assert int(flagged) >= int(outliers) - 1
     assert_png(tmp_path / "robust_regression.png")
+
+
+def test_poisson_pinn_learns_sin_pi_x_sin_pi_y(tmp_path):
+    stdout = run_example("poisson_pinn.py", tmp_path).stdout
+    untrained = float(fields(stdout, "untrained_max_error")[0])
+    error = float(fields(stdout, "max_error")[0])
+    assert int(fields(stdout, "iterations")[0]) == 30
+    # a Laplacian off by a factor 2 would fit sin(pi x) sin(pi y) / 2 (error 0.5); a zero one, u = 0 (error 1)
+    assert error < 0.2 and error < untrained / 5, (error, untrained)
+    assert_png(tmp_path / "poisson_pinn.png")
