@@ -17,8 +17,8 @@ def test_quick_benchmark_runs_and_checks_every_workload(tmp_path):
     proc = subprocess.run(
         [sys.executable, os.path.join(ROOT, "benchmarks", "run.py"), "--quick", "--repeats", "1",
          "--newton-steps", "500", "--json", str(out)],
-        capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+        capture_output=True, text=True, timeout=300, env=env, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for name in ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "B1", "B2", "B3", "B4"):
+    for name in ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "B1", "B2", "B3", "B4", "L1", "L2", "L3"):
         assert f"{name}: " in proc.stdout and f"| {name} " in proc.stdout, proc.stdout
     assert out.exists()

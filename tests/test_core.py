@@ -211,7 +211,7 @@ def test_functions_are_freed_after_del(arr):
 def test_long_chain_backprop_has_no_recursion_error(arr):
     x = Variable(arr(0.5))
     y = x
-    for _ in range(100_000):
+    for _ in range(20_000):  # twenty times the recursion limit
         y = y * 1.0
     y.backward()
     assert float(x.grad.data) == 1.0
@@ -226,12 +226,12 @@ def test_newton_loop_with_create_graph_does_not_grow_memory(arr):
     gc.collect()
     tracemalloc.start()
     start = tracemalloc.get_traced_memory()[0]
-    for _ in range(20_000):
+    for _ in range(5_000):
         newton_step(x)
     gc.collect()
     grown = tracemalloc.get_traced_memory()[0] - start
     tracemalloc.stop()
-    assert grown < 5 * 2 ** 20, f"memory grew by {grown} bytes"
+    assert grown < 256 * 5_000, f"memory grew by {grown} bytes (more than 256 bytes a step)"
     assert math.isclose(float(x.data), 1.0)
 
 

@@ -308,10 +308,8 @@ def test_rosenbrock_dask_example_quick_checks_its_hvp_and_reaches_the_minimum(tm
     mib = [float(value) for value in re.findall(r": (\d+)", peaks[1])]
     assert len(mib) == 2 and all(0 < m < 2048 for m in mib), peaks[0]
     assert hvp[0] in (tmp_path / "rosenbrock_dask.txt").read_text()
-    if "Detected different `run_spec`" in proc.stderr:  # keys reused with other tasks
-        pytest.xfail("known regression of 2026-12-01: during Newton-CG the scheduler sees one key "
-                     "name given two different tasks (a mul over a padded getitem gradient); the "
-                     "results above are right, but the key reuse can deadlock a cluster")
+    # one key name given two different tasks can deadlock a cluster (dask/dask#9888)
+    assert "Detected different `run_spec`" not in proc.stderr, proc.stderr
 
 
 @pytest.mark.distributed

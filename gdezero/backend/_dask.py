@@ -145,6 +145,8 @@ def one_block(array):
 
 def persist(arrays, scalars):
     """The arrays persisted (kept computed, in the workers' memory on a cluster) and the
-    scalars computed, in one pass."""
-    kept = dask.persist(*arrays, *scalars)
+    scalars computed, in one pass. Unfused: an optimiser persists graphs that share lazy
+    intermediates, and fused differently each time, one key would name two different tasks
+    (the scheduler's "different run_spec", which can deadlock a cluster)."""
+    kept = dask.persist(*arrays, *scalars, optimize_graph=False)
     return kept[:len(arrays)], dask.compute(*kept[len(arrays):])
