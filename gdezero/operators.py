@@ -37,7 +37,7 @@ from typing import Any
 from gdezero import backend
 from gdezero.backend import is_array
 from gdezero.batching import apply_rule, batched_in, fresh, lift
-from gdezero.core import UNRECORDED, Add, Variable, VariableLike, as_variable, no_grad, using_config
+from gdezero.core import UNRECORDED, Add, Function, Variable, VariableLike, as_variable, no_grad, using_config
 from gdezero.ops.reductions import sum as _sum
 from gdezero.ops.shapes import concatenate, get_item, reshape, stack, transpose
 from gdezero.taylor import series as S
@@ -347,13 +347,11 @@ class _Rules:
     def coefficients(self, f, i):
         """c_1..c_K of f along a unit direction of input i, at the recorded point."""
         K, x = self.K, f.inputs[i]
-        if has_rule(f) and not self.create_graph:
-            xp = x.xp
-            seed = xp.concat([S.constant(x.data), S.constant(xp.ones_like(x.data)),
-                              xp.zeros((K - 1,) + tuple(x.shape), dtype=x.dtype, device=x.device)])
-            s = S.pad(f.taylor(*[seed if k == i else S.constant(u.data)
-                                 for k, u in enumerate(f.inputs)]), K + 1)
-            return [Variable(s[k, ...]) for k in range(1, K + 1)]
+        others_constant = all(u._constant for k, u in enumerate(f.inputs) if k != i)
+        if has_rule(f) and others_constant:
+            if self.create_graph:
+                return [_Coefficient(f, i, k)(x) for k in range(1, K + 1)]
+            return [Variable(c) for c in _unit_series(f, i, K)[1:]]
         t = Variable(x.xp.zeros((), dtype=x.dtype, device=x.device))
         with using_config("enable_backprop", True):
             y = fresh(f)(*[x + t if k == i else u for k, u in enumerate(f.inputs)])
@@ -419,6 +417,37 @@ class _Rules:
                     for x, a in zip(f.inputs, coefficients)]
             derivatives = _nested(fresh(f)(*args), t, n)
         return [derivatives[k] * (1.0 / math.factorial(k)) for k in range(n + 1)]
+
+
+def _unit_series(f, i, K):
+    """[c_0, ..., c_K]: the Taylor coefficients of t -> f(..., x_i + t, ...) at the inputs
+    of recorded node `f`, from its own rule."""
+    x = f.inputs[i].data
+    xp = backend.namespace_of_type(x)
+    seed = xp.concat([S.constant(x), S.constant(xp.ones_like(x)),
+                      xp.zeros((K - 1,) + tuple(x.shape), dtype=x.dtype, device=backend.device_of(x))])
+    s = S.pad(f.taylor(*[seed if k == i else S.constant(u.data) for k, u in enumerate(f.inputs)]), K + 1)
+    return [s[k, ...] for k in range(K + 1)]
+
+
+class _Coefficient(Function):
+    """c_k(x) = f^(k)(x) / k! for an elementwise op f of input i (the others constant), from
+    f's Taylor rule; differentiable to any order, since d c_k / dx = (k + 1) c_{k+1}."""
+    batch_rule = "elementwise"
+
+    def __init__(self, op, i, k):
+        self.op, self.i, self.k = op, i, k
+
+    def forward(self, x):
+        g = fresh(self.op)  # f recorded at x (its rule reads its output), the others as they were
+        with using_config("enable_backprop", True):
+            y = g(*[Variable(x) if k == self.i else u for k, u in enumerate(self.op.inputs)])
+            c = _unit_series(g, self.i, self.k)[self.k]
+        del y
+        return c
+
+    def backward(self, gy):
+        return gy * (_Coefficient(self.op, self.i, self.k + 1)(self.inputs[0]) * float(self.k + 1))
 
 
 def _total(terms):
