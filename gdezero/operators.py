@@ -91,7 +91,8 @@ def laplacian(f: Callable[[Variable], Variable], x: VariableLike, directions: An
         For directions of the wrong shape, both `directions` and `samples`, a bad `samples`
         or `distribution`.
     TypeError
-        When `x` is not floating-point or `f` does not return one Variable.
+        When `x` is not floating-point, `directions` is not an array, or `f` does not
+        return one Variable.
 
     See Also
     --------
@@ -201,6 +202,10 @@ def _laplacian_directions(x, directions, samples, distribution, seed):
     if directions is None:
         return _basis(x)
     V = directions.data if isinstance(directions, Variable) else directions
+    if not is_array(V):
+        raise TypeError(f"laplacian: directions must be an array or a Variable of shape (R, "
+                        f"*x.shape) on x's backend, got {type(directions).__name__}; convert it "
+                        f"first, e.g. xp.asarray(directions)")
     backend.check_operands((V, x), "laplacian: directions and x")
     if V.ndim != x.ndim + 1 or tuple(V.shape[1:]) != tuple(x.shape):
         raise ValueError(f"laplacian: directions has shape {tuple(V.shape)}, expected (R, "

@@ -419,6 +419,11 @@ def test_directions_of_wrong_shape_raise(arr):
         gd.laplacian(lambda p: F.sum(p ** 3), arr(X0), directions=arr(np.ones(3)))
 
 
+def test_directions_not_an_array_raise_naming_directions(arr):
+    with pytest.raises(TypeError, match="directions must be an array or a Variable.*got list"):
+        gd.laplacian(lambda p: F.sum(p ** 3), arr(X0), directions=[[1.0, 0.0, 0.0]])
+
+
 def test_directions_and_samples_together_raise(arr):
     with pytest.raises(ValueError, match="directions or samples"):
         gd.laplacian(lambda p: F.sum(p ** 3), arr(X0), directions=arr(np.eye(3)), samples=2)
