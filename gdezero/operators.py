@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -88,8 +89,8 @@ def laplacian(f: Callable[[Variable], Variable], x: VariableLike, directions: An
     Raises
     ------
     ValueError
-        For directions of the wrong shape, both `directions` and `samples`, a bad `samples`
-        or `distribution`.
+        For directions of the wrong shape, both `directions` and `samples`, a bad `samples`,
+        `seed` or `distribution`.
     TypeError
         When `x` is not floating-point, `directions` is not an array, or `f` does not
         return one Variable.
@@ -116,9 +117,13 @@ def laplacian(f: Callable[[Variable], Variable], x: VariableLike, directions: An
     if distribution not in _DISTRIBUTIONS:
         raise ValueError(f"laplacian: distribution must be one of {_DISTRIBUTIONS}, got "
                          f"{distribution!r}")
-    if samples is not None and (not isinstance(samples, int) or isinstance(samples, bool)
-                                or samples < 1):
-        raise ValueError(f"laplacian: samples must be a positive int, got {samples!r}")
+    if samples is not None:
+        count = _integer(samples)
+        if count is None or count < 1:
+            raise ValueError(f"laplacian: samples must be a positive int, got {samples!r}")
+        samples = count
+    if seed is not None and _integer(seed) is None:
+        raise ValueError(f"laplacian: seed must be an int or None, got {seed!r}")
     weights = 1.0 / samples if samples is not None else 1.0
     if batched_in(x, directions):  # inside vmap: the same directions for every example
         V = directions if batched_in(directions) else as_variable(
@@ -173,6 +178,16 @@ def bilaplacian(f: Callable[[Variable], Variable], x: VariableLike,
 
 
 # ============================================================================ directions
+def _integer(value):
+    """`value` as an int when it is an integer (NumPy's too, never a bool), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 def _example(x, who):
     """The data of one example of `x` (inside vmap, the first of the batch), checked."""
     if batched_in(x):

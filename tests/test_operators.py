@@ -435,6 +435,20 @@ def test_bad_samples_raise(arr, samples):
         gd.laplacian(lambda p: F.sum(p ** 3), arr(X0), samples=samples)
 
 
+def test_samples_and_seed_take_numpy_integers(arr):
+    d = np.array([1.5, -2.0, 0.25])
+    w = Variable(arr(d))
+    f = lambda p: 0.5 * F.sum(w * p * p)  # noqa: E731
+    got = gd.laplacian(f, arr(X0), samples=np.int64(2), seed=np.int32(4))
+    assert_close(got, d.sum(), rtol=1e-13)
+
+
+@pytest.mark.parametrize("seed", ["a", 1.5, True])
+def test_bad_seed_raises(arr, seed):
+    with pytest.raises(ValueError, match="seed must be an int or None"):
+        gd.laplacian(lambda p: F.sum(p ** 3), arr(X0), samples=2, seed=seed)
+
+
 def test_bad_distribution_raises(arr):
     with pytest.raises(ValueError, match="distribution must be one of.*'uniform'"):
         gd.laplacian(lambda p: F.sum(p ** 3), arr(X0), samples=2, distribution="uniform")
