@@ -291,6 +291,24 @@ def test_vmap_bilaplacian_equals_loop_over_points(arr, mlp):
     assert_close(got, [_np(gd.bilaplacian(u, arr(X[b]))) for b in range(2)], rtol=1e-12)
 
 
+def test_vmap_laplacian_with_create_graph_gives_per_point_parameter_gradients(arr, mlp):
+    _, u, w1 = mlp
+    X = RNG.normal(size=(2, 3))  # a physics-informed loss: sum over points of Laplacian^2
+    L = gd.vmap(lambda p: gd.laplacian(u, p, create_graph=True))(arr(X))
+    got = gd.grad(F.sum(L * L), w1)
+    expected = sum(_np(gd.grad(F.sum(gd.laplacian(u, arr(X[b]), create_graph=True) ** 2), w1))
+                   for b in range(2))
+    assert_close(got, expected, rtol=1e-11, atol=1e-13)
+
+
+def test_vmap_laplacian_with_batched_directions_equals_loop(arr, mlp):
+    _, u, _ = mlp
+    X, V = RNG.normal(size=(2, 3)), RNG.normal(size=(2, 2, 3))
+    got = gd.vmap(lambda p, v: gd.laplacian(u, p, directions=v))(arr(X), arr(V))
+    assert_close(got, [_np(gd.laplacian(u, arr(X[b]), directions=arr(V[b]))) for b in range(2)],
+                 rtol=1e-12)
+
+
 # ============================================================================ node rules
 _C24 = RNG.uniform(0.5, 1.5, size=(2, 4))
 
@@ -470,6 +488,17 @@ def test_x_not_an_array_raises(operator):
 def test_f_returning_a_non_variable_raises(arr, operator):
     with pytest.raises(TypeError, match="f must return one Variable, got"):
         operator(lambda p: p.data, arr(X0))
+
+
+def test_zero_dimensional_x(arr):
+    x = arr(2.0)
+    assert_close(gd.laplacian(lambda p: p ** 3, x), 12.0, rtol=1e-13)
+    assert_close(gd.bilaplacian(lambda p: p ** 5, x), 240.0, rtol=1e-13)
+
+
+@pytest.mark.parametrize("operator", [gd.laplacian, gd.bilaplacian])
+def test_linear_output_gives_zeros(arr, operator):
+    assert_close(operator(lambda p: p * 2.0 - 1.0, arr(X0)), np.zeros(3), atol=0)
 
 
 @pytest.mark.parametrize("operator", [gd.laplacian, gd.bilaplacian])
