@@ -78,7 +78,7 @@ def push(outputs, seeds, step, check=None):
         outs = [ref() for ref in f.outputs]
         if len(outs) == 1:
             ys = (ys,)
-        for i, (out, s) in enumerate(zip(outs, ys)):
+        for out, s in zip(outs, ys):
             if out is not None:
                 table[out] = s
         for x in f.inputs:
