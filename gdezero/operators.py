@@ -79,7 +79,8 @@ def laplacian(f: Callable[[Variable], Variable], x: VariableLike, directions: An
         Seeds the random directions (NumPy's generator: the same on every backend).
     create_graph : bool, default False
         Record the computation, so that the result is differentiable with respect to the
-        Variables `f` closes over (a physics-informed loss) and to `x`.
+        Variables `f` closes over (a physics-informed loss), to `x` and to `directions`
+        given as a Variable.
 
     Returns
     -------
@@ -226,7 +227,7 @@ def _laplacian_directions(x, directions, samples, distribution, seed):
         raise ValueError(f"laplacian: directions has shape {tuple(V.shape)}, expected (R, "
                          f"*x.shape) = (R, {', '.join(map(str, x.shape))}) for x of shape "
                          f"{tuple(x.shape)}")
-    return V
+    return directions if isinstance(directions, Variable) else V  # a Variable keeps its graph
 
 
 def _bilaplacian_directions(x):

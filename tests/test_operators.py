@@ -250,6 +250,14 @@ def test_create_graph_gradient_wrt_x_of_fourth_powers(arr):
     assert_close(gd.grad(L, x), 24.0 * X0, rtol=1e-12)
 
 
+def test_create_graph_gradient_wrt_directions_is_two_h_v(arr, mlp):
+    _, u, _ = mlp
+    x = arr(X0)
+    V = Variable(arr(RNG.normal(size=(2, 3))))
+    got = gd.grad(gd.laplacian(u, x, directions=V, create_graph=True), V)
+    assert_close(got, 2.0 * _np(V) @ _hessian(u, x), rtol=1e-11, atol=1e-13)
+
+
 def test_bilaplacian_create_graph_is_differentiable(arr):
     x = Variable(arr(X0))
     B = gd.bilaplacian(lambda p: F.sum(p ** 5), x, create_graph=True)  # 120 sum(x)
