@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -78,7 +79,8 @@ def laplacian(f: Callable[[Variable], Variable], x: VariableLike, directions: An
         Seeds the random directions (NumPy's generator: the same on every backend).
     create_graph : bool, default False
         Record the computation, so that the result is differentiable with respect to the
-        Variables `f` closes over (a physics-informed loss) and to `x`.
+        Variables `f` closes over (a physics-informed loss), to `x` and to `directions`
+        given as a Variable.
 
     Returns
     -------
@@ -88,10 +90,11 @@ def laplacian(f: Callable[[Variable], Variable], x: VariableLike, directions: An
     Raises
     ------
     ValueError
-        For directions of the wrong shape, both `directions` and `samples`, a bad `samples`
-        or `distribution`.
+        For directions of the wrong shape, both `directions` and `samples`, a bad `samples`,
+        `seed` or `distribution`.
     TypeError
-        When `x` is not floating-point or `f` does not return one Variable.
+        When `x` is not floating-point, `directions` is not an array, or `f` does not
+        return one Variable.
 
     See Also
     --------
@@ -115,9 +118,13 @@ def laplacian(f: Callable[[Variable], Variable], x: VariableLike, directions: An
     if distribution not in _DISTRIBUTIONS:
         raise ValueError(f"laplacian: distribution must be one of {_DISTRIBUTIONS}, got "
                          f"{distribution!r}")
-    if samples is not None and (not isinstance(samples, int) or isinstance(samples, bool)
-                                or samples < 1):
-        raise ValueError(f"laplacian: samples must be a positive int, got {samples!r}")
+    if samples is not None:
+        count = _integer(samples)
+        if count is None or count < 1:
+            raise ValueError(f"laplacian: samples must be a positive int, got {samples!r}")
+        samples = count
+    if seed is not None and _integer(seed) is None:
+        raise ValueError(f"laplacian: seed must be an int or None, got {seed!r}")
     weights = 1.0 / samples if samples is not None else 1.0
     if batched_in(x, directions):  # inside vmap: the same directions for every example
         V = directions if batched_in(directions) else as_variable(
@@ -172,6 +179,16 @@ def bilaplacian(f: Callable[[Variable], Variable], x: VariableLike,
 
 
 # ============================================================================ directions
+def _integer(value):
+    """`value` as an int when it is an integer (NumPy's too, never a bool), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 def _example(x, who):
     """The data of one example of `x` (inside vmap, the first of the batch), checked."""
     if batched_in(x):
@@ -201,12 +218,16 @@ def _laplacian_directions(x, directions, samples, distribution, seed):
     if directions is None:
         return _basis(x)
     V = directions.data if isinstance(directions, Variable) else directions
+    if not is_array(V):
+        raise TypeError(f"laplacian: directions must be an array or a Variable of shape (R, "
+                        f"*x.shape) on x's backend, got {type(directions).__name__}; convert it "
+                        f"first, e.g. xp.asarray(directions)")
     backend.check_operands((V, x), "laplacian: directions and x")
     if V.ndim != x.ndim + 1 or tuple(V.shape[1:]) != tuple(x.shape):
         raise ValueError(f"laplacian: directions has shape {tuple(V.shape)}, expected (R, "
                          f"*x.shape) = (R, {', '.join(map(str, x.shape))}) for x of shape "
                          f"{tuple(x.shape)}")
-    return V
+    return directions if isinstance(directions, Variable) else V  # a Variable keeps its graph
 
 
 def _bilaplacian_directions(x):
