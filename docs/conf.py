@@ -39,7 +39,8 @@ autosummary_imported_members = True
 autodoc_default_options = {}
 # signatures name the aliases the annotations use (`Array`, not the `Any` it stands for)
 autodoc_type_aliases = {alias: alias for alias in
-                        ("Array", "VariableLike", "Operand", "Axis", "Shape", "Inputs")}
+                        ("Array", "VariableLike", "Operand", "Axis", "Shape", "Index", "DType", "Device",
+                         "Namespace", "Inputs", "Outputs", "Blocks", "Argnums", "VjpFn")}
 numpydoc_show_class_members = False  # class pages list members through their own templates
 numpydoc_validation_checks = set()
 

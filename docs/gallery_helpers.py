@@ -161,8 +161,18 @@ def _api_page():
              "``gd.graph`` and ``gd.optimize``, which load on first use.", "",
              "Type hints (checked by mypy; the package ships ``py.typed``) use a few aliases: ``Array`` "
              "(``Any`` to mypy: the backends share no static type) is an array of any supported backend, "
-             "``VariableLike`` a Variable or an Array, ``Operand`` also a Python scalar, ``Axis`` None, "
-             "an int or a tuple or list of ints, and ``Shape`` an int or a tuple or list of ints.", ""]
+             "and ``DType``, ``Device`` and ``Namespace`` its dtype, its device and its Array API "
+             "namespace (``Any`` to mypy too); ``VariableLike`` is a Variable or an Array, ``Operand`` "
+             "also a Python scalar, ``Axis`` None, an int or a tuple or list of ints, ``Shape`` an int "
+             "or a tuple or list of ints, ``Index`` what ``x[index]`` takes (ints, slices, None, "
+             "Ellipsis, integer arrays, or a tuple of them); ``Inputs`` is a VariableLike or a tuple "
+             "of them, ``Outputs`` a Variable or a tuple of them, and ``Blocks`` a Jacobian or "
+             "Hessian: a Variable or, for tuple inputs or outputs, tuples (of tuples) of its blocks. "
+             "In ``gdezero.func``, ``Argnums`` is an int or a tuple of ints and ``VjpFn`` the "
+             "function ``vjp`` returns: cotangents in, one ``cotangents^T J`` per primal out. "
+             "``Any`` is left where the value is any object (``has_aux``'s aux, arguments passed on "
+             "to your function) and for what a ``Function`` call returns: one Variable, or a list of "
+             "them when its ``forward`` returns a tuple.", ""]
     for module, names in public_api().items():
         title, intro = API_SECTIONS[module]
         lines += [title, "-" * len(title), ""] + ([intro, ""] if intro else [])
