@@ -32,6 +32,9 @@ TOP_LEVEL = [name for name in gdezero.__all__ if name not in ("func", "__version
 UTILS = ["numerical_grad", "gradient_check", "gradgradcheck", "array_equal", "array_allclose"]
 GRAPH = ["get_dot_graph", "plot_dot_graph", "RenderedGraph"]
 OPTIMIZE = ["minimize", "scipy_functions", "OptimizeResult"]
+# The annotation aliases the signatures show by name (conf.py's autodoc_type_aliases).
+TYPE_ALIASES = ("Array", "VariableLike", "Operand", "Axis", "Shape", "Index", "DType", "Device",
+                "Namespace", "Inputs", "Outputs", "Blocks", "Argnums", "VjpFn")
 
 
 def series_functions():
@@ -52,6 +55,14 @@ def public_api():
     # hasattr, not callable: Config is an object (the grad mode), documented like the functions
     return {name: [documented_name(module, n) for n in names if hasattr(module, n)]
             for name, (module, names) in modules.items()}
+
+
+def alias_names(app, what, name, obj, options, signature, return_annotation):
+    """autodoc-process-signature: an alias inside a union or a generic (``VariableLike | None``)
+    comes out of Sphinx as ``TypeAliasForwardRef('VariableLike')``; show its name."""
+    def names(text):
+        return text and re.sub(r"TypeAliasForwardRef\('(\w+)'\)", r"\1", text)
+    return names(signature), names(return_annotation)
 
 
 def documented_name(module, name):

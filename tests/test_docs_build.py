@@ -169,9 +169,9 @@ ANY_ALLOWED = {
 }
 
 
-def documented_signatures():
-    """{(name, parameter or "return"): annotation} of every signature the API page shows: the
-    functions (each overload) and the classes' constructors and own members, as autodoc lists them."""
+def documented_callables():
+    """(name, [signatures]) of every signature the API page shows: the functions (each overload)
+    and the classes' constructors and own members, as autodoc lists them."""
     import importlib
     import inspect
     import typing
@@ -188,22 +188,29 @@ def documented_signatures():
         elif callable(obj):
             yield name, obj
 
-    found = {}
     for module, names in api_sections().public_api().items():
         for documented in names:
             obj = importlib.import_module(module)
             for part in documented.split("."):
                 obj = getattr(obj, part)
             for name, fn in callables(f"{module}.{documented}", obj):
+                variants = typing.get_overloads(inspect.unwrap(fn)) or [fn]
                 try:
-                    variants = typing.get_overloads(inspect.unwrap(fn)) or [fn]
-                    signatures = [inspect.signature(v) for v in variants]
+                    inspect.signature(variants[0])
                 except (TypeError, ValueError):  # a builtin slot wrapper: no Python signature
                     continue
-                for signature in signatures:
-                    for p in signature.parameters.values():
-                        found.setdefault((name, p.name), []).append(p.annotation)
-                    found.setdefault((name, "return"), []).append(signature.return_annotation)
+                yield name, variants
+
+
+def documented_signatures():
+    """{(name, parameter or "return"): [annotations]} over `documented_callables`."""
+    import inspect
+    found = {}
+    for name, variants in documented_callables():
+        for signature in map(inspect.signature, variants):
+            for p in signature.parameters.values():
+                found.setdefault((name, p.name), []).append(p.annotation)
+            found.setdefault((name, "return"), []).append(signature.return_annotation)
     return found
 
 
@@ -217,6 +224,21 @@ def test_the_api_pages_signatures_name_their_types_not_any():
                              f"the entry to ANY_ALLOWED with the reason it is any object")
     stale = sorted(set(ANY_ALLOWED) - says_any)
     assert not stale, f"{stale} no longer say Any: drop them from ANY_ALLOWED"
+
+
+def test_the_api_pages_signatures_show_the_alias_names_as_written():
+    sphinx_inspect = pytest.importorskip("sphinx.util.inspect", reason="needs the docs extra (sphinx)")
+    helpers = api_sections()
+    aliases = {alias: alias for alias in helpers.TYPE_ALIASES}
+    rendered = {}
+    for name, variants in documented_callables():
+        for fn in variants:
+            text = sphinx_inspect.stringify_signature(sphinx_inspect.signature(fn, type_aliases=aliases),
+                                                      unqualified_typehints=True)
+            rendered[name] = helpers.alias_names(None, "function", name, fn, {}, text, None)[0]
+    assert "v: VariableLike | None = None" in rendered["gdezero.utils.gradgradcheck"]
+    assert "-> tuple[Outputs, Outputs]" in rendered["gdezero.jvp"]
+    assert not [text for text in rendered.values() if "ForwardRef" in text]
 
 
 def page_ids(page):
