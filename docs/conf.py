@@ -38,8 +38,7 @@ autosummary_generate = True
 autosummary_imported_members = True
 autodoc_default_options = {}
 # signatures name the aliases the annotations use (`Array`, not the `Any` it stands for)
-autodoc_type_aliases = {alias: alias for alias in
-                        ("Array", "VariableLike", "Operand", "Axis", "Shape", "Inputs")}
+autodoc_type_aliases = {alias: alias for alias in gallery_helpers.TYPE_ALIASES}
 numpydoc_show_class_members = False  # class pages list members through their own templates
 numpydoc_validation_checks = set()
 
@@ -72,3 +71,7 @@ sphinx_gallery_conf = {
 }
 
 gallery_helpers.prepare(ROOT, DOCS)
+
+
+def setup(app):
+    app.connect("autodoc-process-signature", gallery_helpers.alias_names)

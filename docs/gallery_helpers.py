@@ -32,6 +32,9 @@ TOP_LEVEL = [name for name in gdezero.__all__ if name not in ("func", "__version
 UTILS = ["numerical_grad", "gradient_check", "gradgradcheck", "array_equal", "array_allclose"]
 GRAPH = ["get_dot_graph", "plot_dot_graph", "RenderedGraph"]
 OPTIMIZE = ["minimize", "scipy_functions", "OptimizeResult"]
+# The annotation aliases the signatures show by name (conf.py's autodoc_type_aliases).
+TYPE_ALIASES = ("Array", "VariableLike", "Operand", "Axis", "Shape", "Index", "DType", "Device",
+                "Namespace", "Inputs", "Outputs", "Blocks", "Argnums", "VjpFn")
 
 
 def series_functions():
@@ -52,6 +55,14 @@ def public_api():
     # hasattr, not callable: Config is an object (the grad mode), documented like the functions
     return {name: [documented_name(module, n) for n in names if hasattr(module, n)]
             for name, (module, names) in modules.items()}
+
+
+def alias_names(app, what, name, obj, options, signature, return_annotation):
+    """autodoc-process-signature: an alias inside a union or a generic (``VariableLike | None``)
+    comes out of Sphinx as ``TypeAliasForwardRef('VariableLike')``; show its name."""
+    def names(text):
+        return text and re.sub(r"TypeAliasForwardRef\('(\w+)'\)", r"\1", text)
+    return names(signature), names(return_annotation)
 
 
 def documented_name(module, name):
@@ -161,8 +172,18 @@ def _api_page():
              "``gd.graph`` and ``gd.optimize``, which load on first use.", "",
              "Type hints (checked by mypy; the package ships ``py.typed``) use a few aliases: ``Array`` "
              "(``Any`` to mypy: the backends share no static type) is an array of any supported backend, "
-             "``VariableLike`` a Variable or an Array, ``Operand`` also a Python scalar, ``Axis`` None, "
-             "an int or a tuple or list of ints, and ``Shape`` an int or a tuple or list of ints.", ""]
+             "and ``DType``, ``Device`` and ``Namespace`` its dtype, its device and its Array API "
+             "namespace (``Any`` to mypy too); ``VariableLike`` is a Variable or an Array, ``Operand`` "
+             "also a Python scalar, ``Axis`` None, an int or a tuple or list of ints, ``Shape`` an int "
+             "or a tuple or list of ints, ``Index`` what ``x[index]`` takes (ints, slices, None, "
+             "Ellipsis, integer arrays, or a tuple of them); ``Inputs`` is a VariableLike or a tuple "
+             "of them, ``Outputs`` a Variable or a tuple of them, and ``Blocks`` a Jacobian or "
+             "Hessian: a Variable or, for tuple inputs or outputs, tuples (of tuples) of its blocks. "
+             "In ``gdezero.func``, ``Argnums`` is an int or a tuple of ints and ``VjpFn`` the "
+             "function ``vjp`` returns: cotangents in, one ``cotangents^T J`` per primal out. "
+             "``Any`` is left where the value is any object (``has_aux``'s aux, arguments passed on "
+             "to your function) and for what a ``Function`` call returns: one Variable, or a list of "
+             "them when its ``forward`` returns a tuple.", ""]
     for module, names in public_api().items():
         title, intro = API_SECTIONS[module]
         lines += [title, "-" * len(title), ""] + ([intro, ""] if intro else [])

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gdezero import backend, core
-from gdezero.core import UNRECORDED, Constant, Variable, _is_recording, as_variable
+from gdezero.core import UNRECORDED, Constant, Outputs, Variable, _is_recording, as_variable
 from gdezero.ops.shapes import broadcast_to, concatenate, get_item, reshape, stack, sum_to, transpose
 
 __all__ = ["vmap", "Batched"]
@@ -312,8 +312,9 @@ def _run(f, args, axes, n, out_axes, level=None):
     return outs, several
 
 
-def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
-         chunk_size: int | None = None) -> Callable[..., Any]:
+def vmap(f: Callable[..., Outputs], in_axes: int | tuple[int | None, ...] | list[int | None] | None = 0,
+         out_axes: int | tuple[int, ...] | list[int] = 0,
+         chunk_size: int | None = None) -> Callable[..., Outputs]:
     """Map `f` over a batch axis of its arguments in one pass (``torch.func.vmap``, ``jax.vmap``).
 
     Parameters

@@ -28,10 +28,11 @@ import heapq
 import math
 import weakref
 from collections.abc import Callable, Iterator
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from gdezero import backend
-from gdezero.backend import Array, get_array_module, is_array
+from gdezero.backend import Array, Device, DType, Namespace, get_array_module, is_array
 from gdezero.taylor import series as S
 
 # ============================================================================ grad mode
@@ -282,7 +283,7 @@ class Variable:
         return math.prod(self.data.shape)
 
     @property
-    def dtype(self) -> Any:
+    def dtype(self) -> DType:
         """The dtype of `data` (the backend's dtype object).
 
         Examples
@@ -295,7 +296,7 @@ class Variable:
         return self.data.dtype
 
     @property
-    def device(self) -> Any:
+    def device(self) -> Device:
         """The device of `data` (the backend's device object, e.g. ``'cpu'`` for NumPy).
 
         Examples
@@ -308,7 +309,7 @@ class Variable:
         return backend.device_of(self.data)
 
     @property
-    def xp(self) -> Any:
+    def xp(self) -> Namespace:
         """The Array API namespace of `data`, as `get_array_module` gives it.
 
         Examples
@@ -550,7 +551,7 @@ class Variable:
             else:  # a fresh leaf grad, or (retain_grad) a reached non-leaf's
                 var.grad = g
 
-    def to_gpu(self, device: Any = None) -> Variable:
+    def to_gpu(self, device: int | str | Device | None = None) -> Variable:
         """Move `data` (and `grad`) to a CUDA device, in place: NumPy to CuPy, torch to CUDA.
 
         Parameters
@@ -624,7 +625,7 @@ class Variable:
         def __matmul__(self, other: Operand) -> Variable: ...
         def __rmatmul__(self, other: Operand) -> Variable: ...
         def matmul(self, other: Operand) -> Variable: ...
-        def __getitem__(self, index: Any) -> Variable: ...
+        def __getitem__(self, index: Index) -> Variable: ...
         def reshape(self, *shape: Any) -> Variable: ...
         def transpose(self, *axes: Any) -> Variable: ...
         @property
@@ -634,7 +635,7 @@ class Variable:
         def max(self, axis: Axis = None, keepdims: bool = False) -> Variable: ...
         def min(self, axis: Axis = None, keepdims: bool = False) -> Variable: ...
         def mean(self, axis: Axis = None, keepdims: bool = False) -> Variable: ...
-        def astype(self, dtype: Any) -> Variable: ...
+        def astype(self, dtype: DType) -> Variable: ...
         def __abs__(self) -> Variable: ...
         def __lt__(self, other: Operand) -> Array: ...
         def __le__(self, other: Operand) -> Array: ...
@@ -653,6 +654,14 @@ Operand: TypeAlias = "Variable | Array | float"
 Axis: TypeAlias = "int | tuple[int, ...] | list[int] | None"
 # A shape: an int for 1-D, or a tuple/list of ints.
 Shape: TypeAlias = "int | tuple[int, ...] | list[int]"
+# What ``x[index]`` takes: NumPy's basic and integer-array indexing.
+Index: TypeAlias = ("int | slice | EllipsisType | None | list[int] | Array"
+                    " | tuple[int | slice | EllipsisType | None | list[int] | Array, ...]")
+# One input, or a tuple of them (f is then called as f(*x)); one output, or a tuple of them.
+Inputs: TypeAlias = "VariableLike | tuple[VariableLike, ...]"
+Outputs: TypeAlias = "Variable | tuple[Variable, ...]"
+# A Jacobian or Hessian: one Variable, or (for tuple inputs or outputs) tuples of its blocks.
+Blocks: TypeAlias = "Variable | tuple[Variable, ...] | tuple[tuple[Variable, ...], ...]"
 
 
 class Parameter(Variable):
@@ -742,7 +751,7 @@ def as_variable(obj: VariableLike) -> Variable:
     return Variable(obj)
 
 
-def as_array(x: Array | complex, xp: Any = None) -> Array:
+def as_array(x: Array | complex, xp: Namespace | None = None) -> Array:
     """Return `x` as an array: arrays pass through, Python and NumPy scalars become 0-d arrays.
 
     Parameters

@@ -31,11 +31,13 @@ from typing import Any, TypeAlias
 
 from gdezero import batching, functional, taylor
 from gdezero.backend import is_array
-from gdezero.core import Copy, Variable, _enable_backprop
+from gdezero.core import Blocks, Copy, Outputs, Variable, VariableLike, _enable_backprop
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap"]
 
 Argnums: TypeAlias = "int | tuple[int, ...]"
+# vjp's pullback: cotangents of the outputs in, one cotangents^T J per primal out.
+VjpFn: TypeAlias = "Callable[[VariableLike | tuple[VariableLike, ...]], tuple[Variable, ...]]"
 
 # How many transforms are running f around this point (per thread and asyncio task): a
 # transform inside another records its backward pass so that the outer one can
@@ -168,7 +170,8 @@ def _value_and_grad(f, argnums, has_aux, api, args, kwargs):
     return value, (grads[0] if single else grads), aux, record
 
 
-def grad(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> Callable[..., Any]:
+def grad(f: Callable[..., Variable | tuple[Variable, Any]], argnums: Argnums = 0,
+         has_aux: bool = False) -> Callable[..., Outputs | tuple[Outputs, Any]]:
     """The gradient of a scalar function, as ``torch.func.grad`` / ``jax.grad``.
 
     Parameters
@@ -222,8 +225,8 @@ def grad(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> 
     return grad_f
 
 
-def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0,
-                   has_aux: bool = False) -> Callable[..., Any]:
+def value_and_grad(f: Callable[..., Variable | tuple[Variable, Any]], argnums: Argnums = 0,
+                   has_aux: bool = False) -> Callable[..., tuple[Variable | tuple[Variable, Any], Outputs]]:
     """The value and the gradient of a scalar function in one pass, as ``jax.value_and_grad``.
 
     ``torch.func.grad_and_value`` gives the same pair in the other order.
@@ -269,7 +272,8 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0,
     return value_and_grad_f
 
 
-def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
+def vjp(f: Callable[..., Outputs | tuple[Outputs, Any]], *primals: VariableLike, has_aux: bool = False
+        ) -> tuple[Outputs, VjpFn] | tuple[Outputs, VjpFn, Any]:
     """f's output and its vector-Jacobian product function, as ``torch.func.vjp`` / ``jax.vjp``.
 
     Parameters
@@ -353,8 +357,9 @@ def _recorded_jvp(ys, xs, tangents):
     return out
 
 
-def jvp(f: Callable[..., Any], primals: tuple[Any, ...], tangents: tuple[Any, ...],
-        has_aux: bool = False) -> tuple[Any, ...]:
+def jvp(f: Callable[..., Outputs | tuple[Outputs, Any]], primals: tuple[VariableLike, ...],
+        tangents: tuple[VariableLike, ...], has_aux: bool = False
+        ) -> tuple[Outputs, Outputs] | tuple[Outputs, Outputs, Any]:
     """f's output and its Jacobian-vector product, as ``torch.func.jvp`` / ``jax.jvp``.
 
     At top level this is one forward-mode pass (Taylor mode at order 1, `gdezero.jvp`);
@@ -435,7 +440,8 @@ def _with(args, nums, xs):
     return args
 
 
-def jacrev(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> Callable[..., Any]:
+def jacrev(f: Callable[..., Blocks | tuple[Blocks, Any]], argnums: Argnums = 0,
+           has_aux: bool = False) -> Callable[..., Blocks | tuple[Blocks, Any]]:
     """The Jacobian by reverse mode (rows), as ``torch.func.jacrev`` / ``jax.jacrev``.
 
     Parameters
@@ -482,7 +488,7 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
         with _Inside():
             entered = _entered(args, nums, api, record)
             xs = tuple(entered[i] for i in nums)
-            jac = functional.jacobian(g, xs, mode="rev", create_graph=record)
+            jac: Any = functional.jacobian(g, xs, mode="rev", create_graph=record)  # narrowed below
         several_outputs = isinstance(jac[0], tuple)
         if single:
             jac = tuple(b[0] for b in jac) if several_outputs else jac[0]
@@ -490,7 +496,8 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
     return jacrev_f
 
 
-def jacfwd(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> Callable[..., Any]:
+def jacfwd(f: Callable[..., Outputs | tuple[Outputs, Any]], argnums: Argnums = 0,
+           has_aux: bool = False) -> Callable[..., Blocks | tuple[Blocks, Any]]:
     """The Jacobian by forward mode (columns), as ``torch.func.jacfwd`` / ``jax.jacfwd``.
 
     One batched pass: `jvp` along every input direction at once, under `gdezero.vmap`
@@ -541,7 +548,7 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
         if n:  # every column at once: jvp along the batch of basis directions
             dys = batching.vmap(lambda *v: jvp(g, xs, v)[1])(*functional._basis(xs[0], n, shapes))
         else:  # no directions to batch over: the columns are empty, of f's output shapes
-            _, dys = jvp(g, xs, tuple(x.xp.zeros_like(x.data) for x in xs))
+            dys = jvp(g, xs, tuple(x.xp.zeros_like(x.data) for x in xs))[1]
             dys = (tuple(Variable(d.xp.zeros((0,) + tuple(d.shape), dtype=d.dtype)) for d in dys)
                    if isinstance(dys, tuple) else
                    Variable(dys.xp.zeros((0,) + tuple(dys.shape), dtype=dys.dtype)))
@@ -554,7 +561,8 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
     return jacfwd_f
 
 
-def hessian(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> Callable[..., Any]:
+def hessian(f: Callable[..., Variable | tuple[Variable, Any]], argnums: Argnums = 0,
+            has_aux: bool = False) -> Callable[..., Blocks | tuple[Blocks, Any]]:
     """The Hessian, as ``torch.func.hessian`` / ``jax.hessian``: the Jacobian of the Jacobian.
 
     Equal to ``jacfwd(jacrev(f))``; computed as ``jacrev(jacrev(f))``, whose inner pass runs
@@ -589,8 +597,9 @@ def hessian(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) 
 
 
 # ============================================================================ batching
-def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
-         chunk_size: int | None = None) -> Callable[..., Any]:
+def vmap(f: Callable[..., Outputs], in_axes: int | tuple[int | None, ...] | list[int | None] | None = 0,
+         out_axes: int | tuple[int, ...] | list[int] = 0,
+         chunk_size: int | None = None) -> Callable[..., Outputs]:
     """Map `f` over a batch axis in one pass, as ``torch.func.vmap`` / ``jax.vmap``.
 
     The same function as `gdezero.vmap`, which it calls; see there for `in_axes`,

@@ -14,9 +14,13 @@ from gdezero import backend
 from gdezero.batching import vmap
 from gdezero.core import (
     UNRECORDED,
+    Blocks,
     Constant,
+    Inputs,
     Ones,
+    Outputs,
     Variable,
+    VariableLike,
     _copy_out,
     _leaf,
     _not_recorded,
@@ -56,11 +60,11 @@ def _variables(items, role):
 # One Variable in, one gradient out; a sequence in, a tuple out.
 @overload
 def grad(outputs: Variable | Sequence[Variable], inputs: Variable,
-         grad_outputs: Any = None, create_graph: bool = False,
+         grad_outputs: VariableLike | Sequence[VariableLike] | None = None, create_graph: bool = False,
          is_grads_batched: bool = False) -> Variable: ...
 @overload
 def grad(outputs: Variable | Sequence[Variable], inputs: Sequence[Variable],
-         grad_outputs: Any = None, create_graph: bool = False,
+         grad_outputs: VariableLike | Sequence[VariableLike] | None = None, create_graph: bool = False,
          is_grads_batched: bool = False) -> tuple[Variable, ...]: ...
 def grad(outputs, inputs, grad_outputs=None, create_graph=False, is_grads_batched=False):
     """Return the gradients of `outputs` with respect to `inputs`, touching no `Variable.grad`.
@@ -185,7 +189,7 @@ def _zeros(shape, like):
     return Variable(like.xp.zeros(shape, dtype=like.dtype, device=like.device))
 
 
-def hvp(f: Callable[..., Variable], x: Any, v: Any, create_graph: bool = False) -> Any:
+def hvp(f: Callable[..., Variable], x: Inputs, v: Inputs, create_graph: bool = False) -> Outputs:
     """The Hessian of a scalar function `f` at `x` times `v`, by double backprop.
 
     Costs about two gradients; the Hessian is never formed.
@@ -227,7 +231,7 @@ def hvp(f: Callable[..., Variable], x: Any, v: Any, create_graph: bool = False) 
         got = f"a tuple of {len(v)}" if isinstance(v, (tuple, list)) else "one array"
         want = f"a tuple of {len(xs)}" if several else "one array"
         raise ValueError(f"hvp: v must match x: x is {want}, v is {got}")
-    vs = tuple(v) if several else (v,)
+    vs = tuple(v) if isinstance(v, (tuple, list)) else (v,)  # `several`, spelled so that mypy narrows v
     vs = tuple(vi if isinstance(vi, Variable) else Constant(vi) for vi in vs)  # raw v needs no grad
     for i, (xi, vi) in enumerate(zip(xs, vs)):
         if vi.shape != xi.shape:
@@ -305,7 +309,7 @@ def _column_blocks(tangents, shapes):
     return blocks
 
 
-def hessian(f: Callable[..., Variable], x: Any, create_graph: bool = False) -> Any:
+def hessian(f: Callable[..., Variable], x: Inputs, create_graph: bool = False) -> Blocks:
     """The Hessian of a scalar function `f` at `x`, by double backprop (``x.size`` passes).
 
     Parameters
@@ -348,7 +352,8 @@ def hessian(f: Callable[..., Variable], x: Any, create_graph: bool = False) -> A
     return blocks if several else blocks[0][0]
 
 
-def jacobian(f: Callable[..., Any], x: Any, mode: str = "auto", create_graph: bool = False) -> Any:
+def jacobian(f: Callable[..., VariableLike | Sequence[VariableLike]], x: Inputs, mode: str = "auto",
+             create_graph: bool = False) -> Blocks:
     """The Jacobian of `f` at `x`, in one batched pass: reverse (rows) or forward (columns).
 
     Parameters
@@ -384,7 +389,7 @@ def jacobian(f: Callable[..., Any], x: Any, mode: str = "auto", create_graph: bo
     xs, several = _inputs(x)
     y = f(*xs)
     several_outputs = isinstance(y, (tuple, list))
-    ys = [as_variable(yi) for yi in y] if several_outputs else [as_variable(y)]
+    ys = [as_variable(yi) for yi in y] if isinstance(y, (tuple, list)) else [as_variable(y)]
     if any(yi.generation == UNRECORDED for yi in ys):  # f ran under no_grad(): zeros would be a lie
         raise _not_recorded("jacobian()")
     if mode == "auto":

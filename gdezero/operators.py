@@ -33,7 +33,6 @@ import contextlib
 import math
 import operator
 from collections.abc import Callable
-from typing import Any
 
 from gdezero import backend
 from gdezero.backend import is_array
@@ -51,7 +50,7 @@ _DISTRIBUTIONS = ("rademacher", "normal", "coordinate")
 
 
 # ============================================================================ public API
-def laplacian(f: Callable[[Variable], Variable], x: VariableLike, directions: Any = None,
+def laplacian(f: Callable[[Variable], Variable], x: VariableLike, directions: VariableLike | None = None,
               samples: int | None = None, distribution: str = "rademacher",
               seed: int | None = None, create_graph: bool = False) -> Variable:
     """Return the Laplacian of `f` at `x`: ``sum_i d^2 f / dx_i^2`` over every entry of `x`.

@@ -153,6 +153,94 @@ def test_the_api_page_documents_the_series_kernels_a_taylor_rule_uses():
     assert {"add", "mul", "div", "add_constant", "exp", "log", "sin", "tanh", "power"} <= set(names)
 
 
+_AUX = "with has_aux, f's second result comes back as it is: any object"
+_PASSED_ON = "extra arguments handed to f as they are: any object"
+# The documented signatures that may say Any, per (name, parameter or "return"), and why: the
+# value is any object there. Everywhere else the annotation names the type (Array, Outputs, ...).
+ANY_ALLOWED = {
+    ("gdezero.Function.__call__", "return"):
+        "one Variable, or a list of them when forward returns a tuple: the subclass decides at run "
+        "time, and a union would make every single-output op narrow it",
+    **{(f"gdezero.func.{name}", where): _AUX
+       for name in ("grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian")
+       for where in ("f", "return")},
+    **{(f"gdezero.utils.{name}", where): _PASSED_ON
+       for name in ("numerical_grad", "gradient_check", "gradgradcheck") for where in ("args", "kwargs")},
+}
+
+
+def documented_callables():
+    """(name, [signatures]) of every signature the API page shows: the functions (each overload)
+    and the classes' constructors and own members, as autodoc lists them."""
+    import importlib
+    import inspect
+    import typing
+
+    def callables(name, obj):
+        if inspect.isclass(obj):
+            yield name, obj
+            for member, value in vars(obj).items():
+                if not member.startswith("_") or member in ("__call__", "__len__"):
+                    value = value.fget if isinstance(value, property) else value
+                    value = value.__func__ if isinstance(value, (staticmethod, classmethod)) else value
+                    if callable(value):
+                        yield f"{name}.{member}", value
+        elif callable(obj):
+            yield name, obj
+
+    for module, names in api_sections().public_api().items():
+        for documented in names:
+            obj = importlib.import_module(module)
+            for part in documented.split("."):
+                obj = getattr(obj, part)
+            for name, fn in callables(f"{module}.{documented}", obj):
+                variants = typing.get_overloads(inspect.unwrap(fn)) or [fn]
+                try:
+                    inspect.signature(variants[0])
+                except (TypeError, ValueError):  # a builtin slot wrapper: no Python signature
+                    continue
+                yield name, variants
+
+
+def documented_signatures():
+    """{(name, parameter or "return"): [annotations]} over `documented_callables`."""
+    import inspect
+    found = {}
+    for name, variants in documented_callables():
+        for signature in map(inspect.signature, variants):
+            for p in signature.parameters.values():
+                found.setdefault((name, p.name), []).append(p.annotation)
+            found.setdefault((name, "return"), []).append(signature.return_annotation)
+    return found
+
+
+def test_the_api_pages_signatures_name_their_types_not_any():
+    signatures = documented_signatures()
+    assert ("gdezero.Variable.dtype", "return") in signatures and ("gdezero.hvp", "x") in signatures
+    says_any = {key for key, annotations in signatures.items()
+                if any(re.search(r"\bAny\b", str(a)) for a in annotations)}
+    unexplained = sorted(says_any - set(ANY_ALLOWED))
+    assert not unexplained, (f"{unexplained} say Any: name the type (an alias of gdezero.core), or add "
+                             f"the entry to ANY_ALLOWED with the reason it is any object")
+    stale = sorted(set(ANY_ALLOWED) - says_any)
+    assert not stale, f"{stale} no longer say Any: drop them from ANY_ALLOWED"
+
+
+def test_the_api_pages_signatures_show_the_alias_names_as_written():
+    sphinx_inspect = pytest.importorskip("sphinx.util.inspect", reason="needs the docs extra (sphinx)")
+    helpers = api_sections()
+    aliases = {alias: alias for alias in helpers.TYPE_ALIASES}
+    rendered = {}
+    for name, variants in documented_callables():
+        for fn in variants:
+            text = sphinx_inspect.stringify_signature(sphinx_inspect.signature(fn, type_aliases=aliases),
+                                                      unqualified_typehints=True)
+            rendered[name] = helpers.alias_names(None, "function", name, fn, {}, text, None)[0]
+    assert "v: VariableLike | None = None" in rendered["gdezero.utils.gradgradcheck"]
+    assert "-> tuple[Outputs, Outputs]" in rendered["gdezero.jvp"]
+    assert not [text for text in rendered.values() if "ForwardRef" in text]
+
+
 def page_ids(page):
     return set(re.findall(r'id="([^"]+)"', (SITE / "generated" / page).read_text(encoding="utf-8")))
 

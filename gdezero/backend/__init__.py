@@ -21,16 +21,23 @@ Invariants held by tests elsewhere:
 """
 import math
 import sys
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import array_api_compat
 import numpy as np
 
 from gdezero.backend import _cupy as cupy_quirks
 
+if TYPE_CHECKING:  # only for the annotations: gdezero.core imports this module
+    from gdezero.core import Variable
+
 # An array of any supported backend (numpy.ndarray, cupy.ndarray, torch.Tensor, an
 # array_api_strict array, a Dask array): they share no static type, so it is Any to mypy.
 Array: TypeAlias = Any
+# Likewise a backend's dtype and device objects, and an Array API namespace (a module).
+DType: TypeAlias = Any
+Device: TypeAlias = Any
+Namespace: TypeAlias = Any
 
 # type(array) -> (namespace, single_device); NumPy's is known, others are filled lazily
 # by _namespace_of (so is_array on a NumPy array is one dict access from the start).
@@ -190,7 +197,8 @@ def _numpy_beside_dask(a, b):
         isinstance(b, np.ndarray) and array_api_compat.is_dask_array(a))
 
 
-def get_array_module(*xs: Any, what: str = "one operation") -> Any:
+def get_array_module(*xs: "Array | Variable | complex | None",
+                     what: str = "one operation") -> "Namespace":
     """The Array API namespace of the arrays (or Variables) in `xs`.
 
     Kernels call only the standard's functions on it, so they run on every backend

@@ -3,9 +3,8 @@ ReLU family, clip, abs, maximum / minimum and where."""
 from __future__ import annotations
 
 import weakref
-from typing import Any
 
-from gdezero.backend import device_of, get_array_module, is_array
+from gdezero.backend import DType, device_of, get_array_module, is_array
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.core import Constant, Function, Operand, Variable, VariableLike, as_variable, data_constant
 from gdezero.ops.shapes import batch_pad
@@ -627,7 +626,7 @@ class AsType(Function):
         return S.constant(xp.astype(x[0, ...], self.dtype))
 
 
-def astype(x: VariableLike, dtype: Any) -> Variable:
+def astype(x: VariableLike, dtype: DType) -> Variable:
     """`x` cast to `dtype` (``Variable.astype``), differentiable between floating dtypes.
 
     Parameters

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import BroadcastTo, Function, Shape, SumTo, Variable, VariableLike, as_variable
+from gdezero.core import BroadcastTo, Function, Index, Shape, SumTo, Variable, VariableLike, as_variable
 from gdezero.taylor import series as S
 
 __all__ = [
@@ -325,7 +324,7 @@ def _trailing_ellipsis(key, ndim):
     return key
 
 
-def get_item(x: VariableLike, slices: Any) -> Variable:
+def get_item(x: VariableLike, slices: Index) -> Variable:
     """``x[slices]``, differentiable (``Variable.__getitem__``).
 
     Repeated integer indices add up their gradients.

@@ -15,22 +15,19 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
-from typing import Any, TypeAlias
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from gdezero import backend
-from gdezero.backend import device_of, is_array
+from gdezero.backend import Array, device_of, is_array
 from gdezero.backend import namespace_of_type as _xp
 from gdezero.batching import batched_in, lift
-from gdezero.core import UNRECORDED, Variable, VariableLike, as_variable, using_config
+from gdezero.core import UNRECORDED, Inputs, Outputs, Variable, VariableLike, as_variable, using_config
 from gdezero.functional import grad
 from gdezero.taylor import series as S
 from gdezero.taylor.propagation import propagate
 
 __all__ = ["jvp", "taylor", "derivatives"]
-
-# One input, or a tuple of them (f is then called as f(*x)).
-Inputs: TypeAlias = "VariableLike | tuple[VariableLike, ...]"
 
 _METHODS = ("auto", "taylor", "reverse")
 
@@ -164,7 +161,7 @@ def _rows_of(s, n, scale, e=0):
 
 
 # ============================================================================ public API
-def jvp(f: Callable[..., Any], x: Inputs, v: Inputs) -> tuple[Any, Any]:
+def jvp(f: Callable[..., Outputs], x: Inputs, v: Inputs) -> tuple[Outputs, Outputs]:
     """Return ``(f(x), J v)``: the value and the directional derivative of `f` at `x` along `v`.
 
     One forward pass of Taylor mode at order 1 (forward mode): the Jacobian is never formed.
@@ -229,7 +226,9 @@ def jvp(f: Callable[..., Any], x: Inputs, v: Inputs) -> tuple[Any, Any]:
     return (values[0], tangents[0]) if single_y else (values, tangents)
 
 
-def taylor(f: Callable[..., Variable], x: Inputs, series: Any) -> list[Variable]:
+def taylor(f: Callable[..., Variable], x: Inputs,
+           series: Array | Sequence[VariableLike] | tuple[Array | Sequence[VariableLike], ...]
+           ) -> list[Variable]:
     """Return the Taylor coefficients ``[y_0, ..., y_K]`` of ``t -> f(x + s_1 t + s_2 t^2 + ...)``.
 
     The coefficients are not scaled by ``k!``: ``y(t) = sum_k y_k t^k``, and
@@ -271,7 +270,7 @@ def taylor(f: Callable[..., Variable], x: Inputs, series: Any) -> list[Variable]
     if batched_in(x, series):  # inside vmap
         return lift(taylor, f, x, series)
     xs, single_x = _as_tuple(x)
-    per_input = [series] if single_x else list(series)
+    per_input: list[Any] = [series] if single_x else list(series)  # an array or a sequence each
     if len(per_input) != len(xs):
         raise ValueError(f"taylor: {len(xs)} inputs but {len(per_input)} series; give one "
                          f"sequence of coefficients per input")
