@@ -820,6 +820,8 @@ def l3(args):
     V = gd.backend.random_directions(x, S, "rademacher", 0)
     expected = hutchinson_numpy(x, V)
     impls = {"gdezero-collapsed": lambda: gd.laplacian(hutchinson_f, x, samples=S, seed=0),
+             # the directions given, as torch's row gets them: the propagation alone
+             "gdezero-collapsed-given": lambda: gd.laplacian(hutchinson_f, x, directions=V) * (1.0 / S),
              "numpy": lambda: hutchinson_numpy(x, V)}
     if torch is not None:
         tx, tV = torch.from_numpy(x), torch.from_numpy(V)

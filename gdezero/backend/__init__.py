@@ -539,17 +539,21 @@ def random_directions(like, count, distribution, seed):
     same directions on every backend."""
     rng = np.random.default_rng(seed)
     n = math.prod(like.shape)
-    if distribution == "rademacher":
-        v = rng.integers(0, 2, size=(count, n)) * 2.0 - 1.0
+    dtype = np.dtype(str(like.dtype).rsplit(".", 1)[-1])  # float32 or float64, on any backend
+    if distribution == "rademacher":  # one random bit a sign: 8 signs from each random byte
+        bits = np.unpackbits(rng.integers(0, 256, size=-(-count * n // 8), dtype=np.uint8))
+        v = bits[:count * n].astype(dtype)
+        v *= -2.0  # in place: the one count x n array is the cost (its pages faulted in once)
+        v += 1.0
     elif distribution == "normal":
-        v = rng.standard_normal((count, n))
+        v = rng.standard_normal(count * n, dtype=dtype)
     else:
-        v = np.zeros((count, n))
-        v[np.arange(count), rng.integers(0, n, size=count)] = math.sqrt(n)
+        v = np.zeros(count * n, dtype=dtype)
+        v[np.arange(count) * n + rng.integers(0, n, size=count)] = math.sqrt(n)
     v = v.reshape((count,) + tuple(like.shape))
     if type(like) is np.ndarray:
-        return v.astype(like.dtype)
-    return namespace_of_type(like).asarray(v, dtype=like.dtype, device=device_of(like))
+        return v
+    return namespace_of_type(like).asarray(v, device=device_of(like))
 
 
 def matmul(a, b):
