@@ -42,7 +42,7 @@ from gdezero.ops.reductions import sum as _sum
 from gdezero.ops.shapes import concatenate, get_item, reshape, stack, transpose
 from gdezero.taylor import series as S
 from gdezero.taylor.modes import _nested
-from gdezero.taylor.propagation import has_rule, push
+from gdezero.taylor.propagation import has_rule, push, takes_linear
 
 __all__ = ["laplacian", "bilaplacian"]
 
@@ -446,7 +446,12 @@ def _unit_series(f, i, K):
     xp = backend.namespace_of_type(x)
     seed = xp.concat([S.constant(x), S.constant(xp.ones_like(x)),
                       xp.zeros((K - 1,) + tuple(x.shape), dtype=x.dtype, device=backend.device_of(x))])
-    s = S.pad(f.taylor(*[seed if k == i else S.constant(u.data) for k, u in enumerate(f.inputs)]), K + 1)
+    series = [seed if k == i else S.constant(u.data) for k, u in enumerate(f.inputs)]
+    if len(series) == 1 and takes_linear(f):  # x + t: the recurrences' one-product steps
+        s = f.taylor(*series, linear=True)
+    else:
+        s = f.taylor(*series)
+    s = S.pad(s, K + 1)
     return [s[k, ...] for k in range(K + 1)]
 
 

@@ -16,7 +16,7 @@ def has_rule(f):
 _TAKES_LINEAR: dict[type, bool] = {}
 
 
-def _takes_linear(f):
+def takes_linear(f):
     """Whether f's rule has a `linear` parameter (one-input rules that run a recurrence)."""
     cls = type(f)
     takes = _TAKES_LINEAR.get(cls)
@@ -104,7 +104,7 @@ def propagate(outputs, seeds, linear=None):
     """
     def step(f, series):
         xs = [S.constant(x.data) if s is None else s for x, s in zip(f.inputs, series)]
-        if linear and len(xs) == 1 and f.inputs[0] in linear and _takes_linear(f):
+        if linear and len(xs) == 1 and f.inputs[0] in linear and takes_linear(f):
             ys = f.taylor(*xs, linear=linear[f.inputs[0]])
         else:
             ys = f.taylor(*xs)
