@@ -177,6 +177,22 @@ def test_per_example_gradients_of_a_closed_over_parameter(arr):
     assert w.grad is None
 
 
+def test_softmax_cross_entropy_takes_per_example_labels(arr):
+    w = gd.Parameter(arr(_data((3, 4), 1)))
+    X = arr(_data((5, 6, 3), 2))
+    T = arr(np.random.default_rng(0).integers(0, 4, size=(5, 6)), dtype=np.int64)
+
+    def loss(x, t):
+        return F.softmax_cross_entropy(x @ w, t)
+
+    got = gd.vmap(lambda x, t: gd.grad(loss(x, t), w))(X, T)
+    want = np.stack([to_numpy(gd.grad(loss(gd.Variable(X[i, ...]), T[i, ...]), w).data) for i in range(5)])
+    np.testing.assert_allclose(to_numpy(got.data), want, rtol=RTOL, atol=ATOL)
+    per_example = r"labels of shape \(6,\) for logits of shape \(6, 4\), got shape \(5,\)"
+    with pytest.raises(ValueError, match=per_example):
+        gd.vmap(loss)(X, T[:, :5])
+
+
 def test_gradient_reaches_a_closed_over_variable_through_vmap(arr):
     w = gd.Variable(arr(_data((3,), 1)))
     X = arr(_data((4, 3), 2))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from gdezero import backend
 from gdezero.backend import namespace_of_type as _xp
-from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable
+from gdezero.core import Axis, Constant, Function, Variable, VariableLike, as_variable, data_constant
 from gdezero.ops.arithmetic import mul, neg, pow, sub
 from gdezero.ops.elementwise import exp
 from gdezero.ops.reductions import _checked_axis, _max_kept, empty_series, log_sum_exp_parts, sum
@@ -177,10 +177,10 @@ def mean_squared_error(x0: VariableLike, x1: VariableLike) -> Variable:
     return sum(pow(diff, 2)) / len(diff)
 
 
-def _check_labels(xp, labels, n, classes):
-    """ValueError unless `labels` are N integer class indices in 0..C-1 (a plausible loss
-    from float, one-hot or out-of-range labels would be silently wrong)."""
-    shape = tuple(labels.shape)
+def _check_labels(xp, labels, shape, n, classes):
+    """ValueError unless `labels` (of per-example `shape`: inside vmap they hold the batch)
+    are N integer class indices in 0..C-1 (a plausible loss from float, one-hot or
+    out-of-range labels would be silently wrong)."""
     if shape == (n, classes) and n > 0:
         raise ValueError(f"softmax_cross_entropy needs class indices of shape ({n},), got shape "
                          f"{shape} (one-hot labels?); pass t.argmax(axis=1) instead")
@@ -233,6 +233,8 @@ def softmax_cross_entropy(x: VariableLike, t: VariableLike) -> Variable:
               [ 0.25 -0.25]])
     """
     x = as_variable(x)
+    mapped = t if isinstance(t, Variable) and t._level else None  # per-example labels (vmap)
+    shape = tuple(t.shape) if isinstance(t, Variable) else None
     t = t.data if isinstance(t, Variable) else t
     if backend.is_array(t):  # labels obey the operands' rule: one backend, one device
         backend.get_array_module(x, t)
@@ -241,6 +243,9 @@ def softmax_cross_entropy(x: VariableLike, t: VariableLike) -> Variable:
         raise ValueError(f"softmax_cross_entropy needs logits of shape (N, C), got {tuple(x.shape)}")
     n, classes = x.shape
     labels = xp.asarray(t, device=x.device)
-    _check_labels(xp, labels, n, classes)
-    one_hot = xp.astype(xp.arange(classes, device=x.device) == labels[:, None], x.dtype)
-    return neg(sum(mul(log_softmax(x, axis=1), Constant(one_hot)))) / n
+    _check_labels(xp, labels, tuple(labels.shape) if shape is None else shape, n, classes)
+
+    def one_hot(labels):  # any leading axes: a batch of label vectors too
+        return xp.astype(labels[..., None] == xp.arange(classes, device=x.device), x.dtype)
+    mask = Constant(one_hot(labels)) if mapped is None else data_constant(one_hot, mapped)
+    return neg(sum(mul(log_softmax(x, axis=1), mask))) / n
