@@ -88,7 +88,7 @@ def _comparison(name):
     return compare
 
 
-for _name in ("__lt__", "__le__", "__gt__", "__ge__"):
+for _name in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"):
     setattr(Batched, _name, _comparison(_name))
 
 

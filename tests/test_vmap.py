@@ -193,6 +193,28 @@ def test_softmax_cross_entropy_takes_per_example_labels(arr):
         gd.vmap(loss)(X, T[:, :5])
 
 
+def test_a_boolean_mask_shared_by_the_examples_indexes_each_one(arr, xp):
+    X = arr(_data((4, 2, 3), 6))
+    mask = xp.asarray(np.array([[True, False, True], [False, True, True]]))
+    f = lambda x: F.sum(x[mask] ** 2)  # noqa: E731
+    got = gd.vmap(lambda x: gd.grad(f(x), x))(X)
+    want = 2 * to_numpy(X) * np.array([[1, 0, 1], [0, 1, 1]])  # d/dx of the masked sum of squares
+    np.testing.assert_allclose(to_numpy(got.data), want, rtol=RTOL, atol=ATOL)
+    values = gd.vmap(f)(X)
+    np.testing.assert_allclose(to_numpy(values.data), [float(to_numpy(f(gd.Variable(X[i, ...])).data))
+                                                      for i in range(4)], rtol=RTOL)
+
+
+def test_a_per_example_mask_indexes_through_where_and_raises_as_an_index(arr):
+    X = arr(np.array([[0.0, 1.0, 2.0], [3.0, 0.0, 5.0]]))
+    nonzero = gd.vmap(lambda x: F.sum(F.where(x != 0, x, 0.0)))(X)
+    np.testing.assert_allclose(to_numpy(nonzero.data), [3.0, 8.0])
+    zeros_to_one = gd.vmap(lambda x: F.sum(F.where(x == 0, 1.0, x)))(X)
+    np.testing.assert_allclose(to_numpy(zeros_to_one.data), [4.0, 9.0])
+    with pytest.raises(ValueError, match="differs per example.*F.where"):
+        gd.vmap(lambda x: F.sum(x[x != 0]))(X)
+
+
 def test_gradient_reaches_a_closed_over_variable_through_vmap(arr):
     w = gd.Variable(arr(_data((3,), 1)))
     X = arr(_data((4, 3), 2))

@@ -565,3 +565,11 @@ def matmul(a, b):
         y = a.reshape(-1, a.shape[-1]) @ b.reshape(b.shape[-2:])
         return y.reshape(a.shape[:-1] + (b.shape[-1],))
     return namespace_of_type(a).matmul(a, b)
+
+
+def nonzero(mask):
+    """The integer index arrays of a boolean `mask` (NumPy's ``x[mask] == x[mask.nonzero()]``);
+    a lazy (Dask) mask is computed, since its result length is data."""
+    if is_lazy(mask):
+        return np.nonzero(np.asarray(mask))
+    return namespace_of_type(mask).nonzero(mask)

@@ -305,6 +305,12 @@ def _normalize_index(slices, x):
     array of another backend or device is the same clear error as for any operand."""
     def one(s):
         if isinstance(s, Variable):
+            if s._level:  # an index that differs per example (vmap), e.g. the mask x != 0
+                raise ValueError(
+                    "vmap: an index computed from a mapped value differs per example (a boolean "
+                    "mask selects a different number of elements in each), which one batched "
+                    "array cannot hold; use F.where(mask, x, 0) instead of x[mask], or index "
+                    "outside vmap")
             s = s.data
         elif isinstance(s, list):
             return x.xp.asarray(s, device=x.device)
@@ -616,6 +622,9 @@ def _batch_index(slices, n):
     (array_api_strict allows no slices beside arrays); otherwise a leading slice, and NumPy
     moves the axes of advanced indices that are not side by side to the front."""
     items = slices if isinstance(slices, tuple) else (slices,)
+    # a boolean mask (the same for every example) is the integer arrays of its nonzero()
+    items = tuple(part for s in items for part in
+                  (backend.nonzero(s) if backend.is_array(s) and _xp(s).isdtype(s.dtype, "bool") else (s,)))
     arrays = [s for s in items if backend.is_array(s)]
     if not arrays:
         return (slice(None),) + items, 0
