@@ -25,6 +25,12 @@ def _run_tests(session, backend, *pytest_args):
     # one pytest worker per core (pytest-xdist): the Dask run takes 5 minutes instead of 10 on 2 cores
     session.run("python", "-m", "pytest", "-q", "-n", "auto", *pytest_args, *session.posargs,
                 env={"GDEZERO_BACKEND": backend})
+    if backend == "numpy" and not pytest_args and not session.posargs:
+        _run_doctests(session)  # in this environment, which has everything they import
+
+
+def _run_doctests(session):
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--doctest-modules", "gdezero")
 
 
 @nox.session(python=PYTHON)
@@ -135,7 +141,7 @@ def doctest(session):
     backend/_torch.py too: torch is installed as in the tests sessions)."""
     session.install(TORCH)
     session.install("-e", ".[viz,test,scipy]")
-    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--doctest-modules", "gdezero")
+    _run_doctests(session)
 
 
 @nox.session(python=PYTHON)
