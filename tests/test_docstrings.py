@@ -1,7 +1,8 @@
 """Every public name has a numpydoc docstring with a runnable example, and the package is typed.
 
-The examples themselves run as doctests in `nox -s doctest` (pytest --doctest-modules gdezero);
-mypy runs in `nox -s lint`. These tests catch a new public name shipped without either.
+The examples themselves run as doctests in `nox -s "tests(numpy)"` and `nox -s doctest`
+(pytest --doctest-modules gdezero); mypy runs in `nox -s lint`. These tests catch a new
+public name shipped without either.
 """
 import inspect
 import pathlib
