@@ -55,6 +55,9 @@ DASK_SKIPS = {
     "test_optimize.py::test_newton_cg_solves_rosenbrock_n_with_n_1000":
         "~500 Dask graphs of ~300 tasks (38 iterations, ~200 CG steps): minutes of scheduler "
         "overhead; test_dask.py runs Newton-CG on Dask to tolerance at a small n",
+    "test_op_edge_cases.py::test_sin_beyond_order_170_in_float64":
+        "173 orders of recurrences are tens of thousands of Dask tasks (23 s); the power-of-two "
+        "scaling it checks is backend-independent and runs on the eager backends",
     "test_graph.py::test_20001_node_chain_exports_without_recursion":
         "a 10k-layer Dask task graph takes minutes to build; DOT export is backend-independent",
 }

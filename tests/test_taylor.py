@@ -23,6 +23,7 @@ from gdezero.backend import to_numpy
 from gdezero.taylor import derivatives, hvp_forward_over_reverse, jvp, taylor
 from gdezero.taylor import series as S
 from helpers import assert_close
+from tests.conftest import BACKEND
 
 ORDER = 30
 
@@ -74,9 +75,12 @@ def assert_matches_exact(got, exact, rtol):
 @pytest.mark.parametrize("name", list(REFERENCES))
 def test_derivatives_to_order_30_match_mpmath_in_float64(arr, name):
     f, _, points = REFERENCES[name]
-    got = derivatives(f, arr(points), ORDER, method="taylor")
-    assert len(got) == ORDER + 1
-    assert_matches_exact(got, exact_derivatives(name), 1e-12)
+    # On Dask every step of a recurrence is more tasks (order 30 of the rational functions
+    # took 50 s): the same kernels are checked there to order 12, to 30 on the eager backends.
+    order = 12 if BACKEND == "dask" else ORDER
+    got = derivatives(f, arr(points), order, method="taylor")
+    assert len(got) == order + 1
+    assert_matches_exact(got, exact_derivatives(name)[:order + 1], 1e-12)
 
 
 @pytest.mark.parametrize("name", ["tanh", "sin", "exp", "log", "sigmoid", "exp(sin x)"])
