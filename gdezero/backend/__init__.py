@@ -557,13 +557,16 @@ def random_directions(like, count, distribution, seed):
 
 
 def matmul(a, b):
-    """``a @ b``. On NumPy a stack of matrices times one matrix (`b` 2-D, or with leading
-    axes of length 1) runs as one GEMM: NumPy's matmul loops over the stack, 4.6x slower
-    at (100, 256, 128) @ (128, 128)."""
-    if (type(a) is np.ndarray and type(b) is np.ndarray and 2 <= b.ndim <= a.ndim and a.ndim > 2
-            and all(n == 1 for n in b.shape[:-2])):
-        y = a.reshape(-1, a.shape[-1]) @ b.reshape(b.shape[-2:])
-        return y.reshape(a.shape[:-1] + (b.shape[-1],))
+    """``a @ b``. On NumPy, where its stacked matmul loops matrix by matrix: a stack times
+    one matrix (`b` 2-D, or with leading axes of length 1) is one GEMM (4.6x faster at
+    (100, 256, 128) @ (128, 128)), and a stack of outer products (inner size 1, as in
+    per-example weight gradients) is a broadcast multiply (4.7x faster at 1000 x 20 x 32)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim > 2 and b.ndim >= 2:
+        if a.shape[-1] == 1 and b.shape[-2] == 1:
+            return a * b
+        if b.ndim <= a.ndim and all(n == 1 for n in b.shape[:-2]):
+            y = a.reshape(-1, a.shape[-1]) @ b.reshape(b.shape[-2:])
+            return y.reshape(a.shape[:-1] + (b.shape[-1],))
     return namespace_of_type(a).matmul(a, b)
 
 
