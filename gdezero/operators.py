@@ -366,17 +366,12 @@ class _Rules:
 
     def coefficients(self, f, i):
         """c_1..c_K of f along a unit direction of input i, at the recorded point."""
-        K, x = self.K, f.inputs[i]
-        others_constant = all(u._constant for k, u in enumerate(f.inputs) if k != i)
-        if has_rule(f) and others_constant:
-            if self.create_graph:
-                return [_Coefficient(f, i, k)(x) for k in range(1, K + 1)]
-            return [Variable(c) for c in _unit_series(f, i, K)[1:]]
-        t = Variable(x.xp.zeros((), dtype=x.dtype, device=x.device))
-        with using_config("enable_backprop", True):
-            y = fresh(f)(*[x + t if k == i else u for k, u in enumerate(f.inputs)])
-            derivatives = _nested(y, t, K)
-        return [derivatives[k] * (1.0 / math.factorial(k)) for k in range(1, K + 1)]
+        x = f.inputs[i]
+        if self.create_graph and has_rule(f) and all(
+                u._constant for k, u in enumerate(f.inputs) if k != i):
+            return [_Coefficient(f, i, k)(x) for k in range(1, self.K + 1)]
+        unit = [[Variable(x.xp.ones_like(x.data))] if k == i else None for k in range(len(f.inputs))]
+        return self.series(f, unit, self.K, unit=True)[1:]
 
     def bilinear(self, f, jets):
         """A bilinear op of two varying inputs: the Cauchy product, direction by direction."""
@@ -407,29 +402,21 @@ class _Rules:
         for r in range(R):
             series = [None if j is None else [get_item(j[0], k * R + r) for k in range(levels)]
                       for j in jets]
-            s = self.series(f, jets, series, K)
+            s = self.series(f, series, K)
             rows.append(s[1:levels + 1])
             tops.append(s[K])
         ys = [stack([rows[r][m] for r in range(R)]) for m in range(levels)]
         if not self.collapse:
             return self.stacked(ys), None
-        linear = self.series(f, jets, [None if j is None else [j[1]] for j in jets], 1)[1]
+        linear = self.series(f, [None if j is None else [j[1]] for j in jets], 1)[1]
         return self.stacked(ys), linear + self.weighted_sum(stack(tops))
 
-    def series(self, f, jets, coefficients, n):
+    def series(self, f, coefficients, n, unit=False):
         """y_0..y_n of f(x0 + sum_k a_k t^k) for the given coefficients a_1.. of each
         varying input (None: constant): the op's Taylor rule, or nested backward passes."""
         if has_rule(f) and not self.create_graph:
-            xs = []
-            for x, a in zip(f.inputs, coefficients):
-                if a is None:
-                    xs.append(S.constant(x.data))
-                else:
-                    zeros = x.xp.zeros((n - len(a),) + tuple(x.shape), dtype=x.dtype, device=x.device)
-                    xs.append(x.xp.concat([S.constant(x.data)] + [S.constant(u.data) for u in a]
-                                          + [zeros]))
-            s = S.pad(f.taylor(*xs), n + 1)
-            return [Variable(s[k, ...]) for k in range(n + 1)]
+            arrays = [None if a is None else [u.data for u in a] for a in coefficients]
+            return [Variable(y) for y in _rule_series(f, arrays, n, unit)]
         x0 = next(x for x, a in zip(f.inputs, coefficients) if a is not None)
         t = Variable(x0.xp.zeros((), dtype=x0.dtype, device=x0.device))
         with using_config("enable_backprop", True):
@@ -439,20 +426,23 @@ class _Rules:
         return [derivatives[k] * (1.0 / math.factorial(k)) for k in range(n + 1)]
 
 
-def _unit_series(f, i, K):
-    """[c_0, ..., c_K]: the Taylor coefficients of t -> f(..., x_i + t, ...) at the inputs
-    of recorded node `f`, from its own rule."""
-    x = f.inputs[i].data
-    xp = backend.namespace_of_type(x)
-    seed = xp.concat([S.constant(x), S.constant(xp.ones_like(x)),
-                      xp.zeros((K - 1,) + tuple(x.shape), dtype=x.dtype, device=backend.device_of(x))])
-    series = [seed if k == i else S.constant(u.data) for k, u in enumerate(f.inputs)]
-    if len(series) == 1 and takes_linear(f):  # x + t: the recurrences' one-product steps
-        s = f.taylor(*series, linear=True)
+def _rule_series(f, coefficients, n, unit=False):
+    """[y_0, ..., y_n] (arrays) of t -> f(x0 + sum_k a_k t^k) at the inputs of recorded node
+    `f`, by its own Taylor rule: coefficients[k] lists input k's arrays a_1.. (None: a
+    constant input). `unit`: one input moves as x + t, the rules' one-product fast path."""
+    xs = []
+    for x, a in zip(f.inputs, coefficients):
+        if a is None:
+            xs.append(S.constant(x.data))
+            continue
+        zeros = x.xp.zeros((n - len(a),) + tuple(x.shape), dtype=x.dtype, device=x.device)
+        xs.append(x.xp.concat([S.constant(x.data)] + [S.constant(u) for u in a] + [zeros]))
+    if unit and len(xs) == 1 and takes_linear(f):
+        s = f.taylor(*xs, linear=True)
     else:
-        s = f.taylor(*series)
-    s = S.pad(s, K + 1)
-    return [s[k, ...] for k in range(K + 1)]
+        s = f.taylor(*xs)
+    s = S.pad(s, n + 1)
+    return [s[k, ...] for k in range(n + 1)]
 
 
 class _Coefficient(Function):
@@ -467,7 +457,9 @@ class _Coefficient(Function):
         g = fresh(self.op)  # f recorded at x (its rule reads its output), the others as they were
         with using_config("enable_backprop", True):
             y = g(*[Variable(x) if k == self.i else u for k, u in enumerate(self.op.inputs)])
-            c = _unit_series(g, self.i, self.k)[self.k]
+            x0 = g.inputs[self.i]
+            unit = [[x0.xp.ones_like(x)] if k == self.i else None for k in range(len(g.inputs))]
+            c = _rule_series(g, unit, self.k, unit=True)[self.k]
         del y
         return c
 
@@ -476,7 +468,4 @@ class _Coefficient(Function):
 
 
 def _total(terms):
-    out = terms[0]
-    for t in terms[1:]:
-        out = out + t
-    return out
+    return sum(terms[1:], terms[0])
