@@ -133,6 +133,18 @@ def _as_output(y, api):
                     f"{type(y).__module__}.{type(y).__qualname__}")
 
 
+def _keeping_aux(f, args, nums, kwargs, has_aux, api):
+    """(g, auxes): g(*xs) calls f with xs at the positions `nums` of `args` and returns its
+    output; each call's aux (None without `has_aux`) is appended to `auxes`."""
+    auxes: list[Any] = []
+
+    def g(*xs):
+        out, aux = _split_aux(f(*_with(args, nums, xs), **kwargs), has_aux, api)
+        auxes.append(aux)
+        return out
+    return g, auxes
+
+
 def _outputs(y, api):
     """(outputs as a list of Variables, whether f returned one)."""
     if isinstance(y, (tuple, list)):
@@ -478,12 +490,10 @@ def jacrev(f: Callable[..., Blocks | tuple[Blocks, Any]], argnums: Argnums = 0,
     def jacrev_f(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), api)
         record = _nested()
-        auxes = []
+        call, auxes = _keeping_aux(f, args, nums, kwargs, has_aux, api)
 
         def g(*xs):
-            out, aux = _split_aux(f(*_with(args, nums, xs), **kwargs), has_aux, api)
-            auxes.append(aux)
-            ys, single_out = _outputs(out, api)
+            ys, single_out = _outputs(call(*xs), api)
             return ys[0] if single_out else tuple(ys)
         with _Inside():
             entered = _entered(args, nums, api, record)
@@ -537,12 +547,7 @@ def jacfwd(f: Callable[..., Outputs | tuple[Outputs, Any]], argnums: Argnums = 0
         record = _nested()
         entered = _entered(args, nums, api, record)
         xs = tuple(entered[i] for i in nums)
-        auxes = []
-
-        def g(*xs_):
-            out, aux = _split_aux(f(*_with(args, nums, xs_), **kwargs), has_aux, api)
-            auxes.append(aux)
-            return out
+        g, auxes = _keeping_aux(f, args, nums, kwargs, has_aux, api)
         shapes = [tuple(x.shape) for x in xs]
         n = sum(math.prod(s) for s in shapes)
         if n:  # every column at once: jvp along the batch of basis directions
