@@ -711,6 +711,10 @@ class Ones(Constant):
     __slots__ = ()
 
 
+# The engine's own Variable types, never batched: an op call on them skips the `_level` test.
+_UNBATCHED = frozenset({Variable, Parameter, Constant, Ones})
+
+
 def _leaf(cls, data):
     """A new `cls` holding `data`, an array known to be valid (a kernel's or the backend's)."""
     v = _object_new(cls)
@@ -912,7 +916,7 @@ class Function:
         n = len(inputs)
         if n == 1:  # the fast path, for unary and binary ops (nearly all): no loops
             x0 = inputs[0]
-            if type(x0) is not Variable:
+            if type(x0) not in _UNBATCHED:
                 if not isinstance(x0, Variable):
                     x0 = _as_input(x0)
                     inputs = (x0,)
@@ -923,7 +927,7 @@ class Function:
             generation = x0.generation
         elif n == 2:
             x0, x1 = inputs
-            if type(x0) is not Variable or type(x1) is not Variable:
+            if type(x0) not in _UNBATCHED or type(x1) not in _UNBATCHED:
                 if not isinstance(x0, Variable) or not isinstance(x1, Variable):
                     x0, x1 = inputs = (_as_input(x0), _as_input(x1))
                 if x0._level or x1._level:  # a batched input (vmap): the op's batching rule
@@ -1237,6 +1241,16 @@ def _copy_out(g, create_graph):
     return out
 
 
+def _accumulate(grads, visited, heap, x, gx):
+    """Add gx into x's gradient in `grads`; schedule x's creator once (backprop's seeds)."""
+    g = grads.get(x)
+    grads[x] = gx if g is None else Add()(g, gx)
+    c = x.creator
+    if c is not None and c not in visited:
+        visited.add(c)
+        heapq.heappush(heap, (-c.generation, len(visited), c))
+
+
 def backprop(outputs, seeds, create_graph=False, inputs=None, retain_grad=False):
     """Propagate `seeds` from `outputs` back through their graph.
 
@@ -1256,18 +1270,10 @@ def backprop(outputs, seeds, create_graph=False, inputs=None, retain_grad=False)
     heap = []
     visited = set()
 
-    def accumulate(x, gx):  # add gx into x's grad; schedule x's creator once
-        g = grads.get(x)
-        grads[x] = gx if g is None else Add()(g, gx)
-        c = x.creator
-        if c is not None and c not in visited:
-            visited.add(c)
-            push(heap, (-c.generation, len(visited), c))
-
     token = _enable_backprop.set(create_graph)
     try:
         for y, gy in zip(outputs, seeds):
-            accumulate(y, gy)
+            _accumulate(grads, visited, heap, y, gy)
         while heap:
             f = pop(heap)[2]
             refs = f.outputs
@@ -1286,12 +1292,17 @@ def backprop(outputs, seeds, create_graph=False, inputs=None, retain_grad=False)
                 raise _wrong_count(f, (gxs,))
             for x, gx in zip(inputs, gxs):
                 if gx is not None and not x._constant:
-                    xd = x.data  # the usual gradient: a Variable of x's array type and shape
-                    if (not isinstance(gx, Variable) or type(gx.data) is not type(xd)
-                            or gx.data.shape != xd.shape
-                            or (gx.data.dtype is not xd.dtype and gx.data.dtype != xd.dtype)):
+                    xd = x.data  # the usual gradient: an unbatched Variable of x's array type, shape, dtype
+                    if (type(gx) not in _UNBATCHED or type(gd := gx.data) is not type(xd)
+                            or gd.shape != xd.shape or gd.dtype is not xd.dtype):
                         gx = _checked_grad(f, x, gx)
-                    accumulate(x, gx)
+                    # inline, not a call per edge: add gx into x's grad, schedule x's creator once
+                    g = grads.get(x)
+                    grads[x] = gx if g is None else Add()(g, gx)
+                    c = x.creator
+                    if c is not None and c not in visited:
+                        visited.add(c)
+                        push(heap, (-c.generation, len(visited), c))
         found = {}
         handed_out = set()
         cut = False  # whether a path ended at an unrecorded value (its grad stays in grads)
