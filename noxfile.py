@@ -1,4 +1,5 @@
 """Sessions per backend, lint, demo and benchmarks: `nox -l` lists them."""
+import concurrent.futures
 import os
 import re
 import shutil
@@ -14,12 +15,17 @@ TORCH = "torch==2.13.0"  # the CPU build available on this project's machines
 CPU_BACKENDS = ["numpy", "array_api_strict", "torch", "dask"]
 
 
+def _install(session, *args):
+    """pip install without compiling every installed module up front (half of a session's
+    set-up: torch alone has thousands); Python compiles what it imports, once."""
+    session.install("--no-compile", *args)
+
+
 def _run_tests(session, backend, *pytest_args):
-    session.install(TORCH)  # every backend's tests use torch as an oracle
-    session.install("-e", ".[test,viz,scipy,progress,dask]")
+    _install(session, TORCH, "-e", ".[test,viz,scipy,progress,dask]")  # torch: every backend's oracle
     if backend == "cupy":
         try:
-            session.install("cupy-cuda12x")
+            _install(session, "cupy-cuda12x")
         except Exception:  # noqa: BLE001 - no wheel here: the suite still runs and skips with the reason
             session.warn("could not install cupy-cuda12x; GPU tests will be skipped")
     # one pytest worker per core (pytest-xdist): the Dask run takes 5 minutes instead of 10 on 2 cores
@@ -66,7 +72,7 @@ def gpu_check(session):
 @nox.session(python=PYTHON)
 def lint(session):
     """ruff on everything; mypy on gdezero/ (configured in pyproject.toml) against its own dependencies."""
-    session.install("ruff", "mypy", "-e", ".")
+    _install(session, "ruff", "mypy", "-e", ".")
     session.run("ruff", "check", ".")
     session.run("mypy", "gdezero")
 
@@ -79,10 +85,18 @@ def _examples():
 def demo(session):
     """Run every script in examples/ on the CPU (`-- --device gpu` for CuPy); everything it
     writes goes under out/ (GDEZERO_DEMO_OUT to change), never into the checkout's files."""
-    session.install("-e", ".[viz,scipy,dask]")
+    _install(session, "-e", ".[viz,scipy,dask]")
     out = os.path.abspath(os.environ.get("GDEZERO_DEMO_OUT", "out"))
-    for script in _examples():
-        session.run("python", os.path.join("examples", script), "--out", out, *session.posargs)
+
+    def run(script):
+        return session.run("python", os.path.join("examples", script), "--out", out,
+                           *session.posargs, silent=True)
+
+    # one example per core at a time (each is single-threaded); each one's output once it ends
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        for script, output in zip(_examples(), pool.map(run, _examples())):
+            session.log(f"examples/{script}:")
+            print(output, end="", flush=True)
     session.log(f"every example ran; figures are in {out}")
 
 
@@ -98,7 +112,7 @@ README_FIGURES = {"docs/sin_higher_derivatives.png": "sin_higher_derivatives.py"
 def figures(session):
     """Refresh the committed figures the README shows (docs/*.png) from the examples that draw
     them, then commit them; `nox -s demo` never touches them."""
-    session.install("-e", ".[viz,scipy]")
+    _install(session, "-e", ".[viz,scipy]")
     with open("README.md", encoding="utf-8") as readme:
         shown = set(re.findall(r"!\[[^\]]*\]\((docs/[^)\s]+)\)", readme.read()))
     if shown != set(README_FIGURES):
@@ -123,7 +137,7 @@ def docs(session):
     if browser and not any(map(shutil.which, CHROMIUM)):
         session.error("the browser checks need Chromium (apt-get install chromium); "
                       "run `nox -s docs -- --no-browser` to build and check the site without them")
-    session.install("-e", ".[docs,test]")
+    _install(session, "-e", ".[docs,test]")
     for generated in ("docs/_build", "docs/auto_examples", "docs/generated", "docs/_generated"):
         shutil.rmtree(generated, ignore_errors=True)  # a stale stub or gallery page must not hide a change
     session.run("python", "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html",
@@ -139,8 +153,7 @@ def docs(session):
 def doctest(session):
     """The examples in gdezero's docstrings, run as doctests (every module is imported,
     backend/_torch.py too: torch is installed as in the tests sessions)."""
-    session.install(TORCH)
-    session.install("-e", ".[viz,test,scipy]")
+    _install(session, TORCH, "-e", ".[viz,test,scipy]")
     _run_doctests(session)
 
 
@@ -149,6 +162,5 @@ def bench(session):
     """Timings against hand-written NumPy and PyTorch (1 thread); `-- --quick` for CI."""
     if not os.path.isfile("benchmarks/run.py"):
         session.skip("no benchmarks/run.py in this checkout")
-    session.install(TORCH)
-    session.install("-e", ".[dask]")  # W8 (--w8) runs on a Dask LocalCluster
+    _install(session, TORCH, "-e", ".[dask]")  # W8 (--w8) runs on a Dask LocalCluster
     session.run("python", "benchmarks/run.py", *session.posargs)
