@@ -93,8 +93,9 @@ def demo(session):
                            *session.posargs, silent=True)
 
     # one example per core at a time (each is single-threaded); each one's output once it ends
+    scripts = _examples()
     with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        for script, output in zip(_examples(), pool.map(run, _examples())):
+        for script, output in zip(scripts, pool.map(run, scripts)):
             session.log(f"examples/{script}:")
             print(output, end="", flush=True)
     session.log(f"every example ran; figures are in {out}")
