@@ -50,6 +50,18 @@ def test_newton_from_a_symmetry_line_stops_at_the_saddle_and_says_so(arr):
     assert result.success is False and "negative curvature" in result.message
 
 
+def test_newton_cg_from_a_symmetry_line_lands_on_the_saddle_unseen_as_scipy_does(arr):
+    """Its CG explores only the gradient's directions, here never y: documented, not flagged."""
+    so = pytest.importorskip("scipy.optimize", reason="SciPy's newton-cg is the oracle")
+    result = minimize(_saddle, arr([1.0, 0.0]), method="newton-cg")
+    want = so.minimize(lambda v: v[0] ** 2 - v[1] ** 2, [1.0, 0.0], method="Newton-CG",
+                       jac=lambda v: np.array([2 * v[0], -2 * v[1]]),
+                       hessp=lambda v, p: np.array([2 * p[0], -2 * p[1]]))
+    x = result.x.compute() if hasattr(result.x, "compute") else result.x
+    np.testing.assert_allclose(np.asarray(x, dtype=np.float64), want.x, atol=1e-12)
+    assert want.success and result.success is True and result.grad_norm == 0.0
+
+
 @pytest.mark.parametrize("method", ["newton", "newton-cg", "gd"])
 def test_a_minimum_is_still_a_success(arr, method):
     result = minimize(_bowl, arr([1.0, 0.0]), method=method, lr=0.1)
