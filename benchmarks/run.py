@@ -383,9 +383,10 @@ def tanh_derivatives_numpy(x, order):
 
 def tanh_derivatives_gdezero(x0, order):
     x = gd.Variable(x0)
+    seed = None if x0.ndim == 0 else np.ones_like(x0)  # a scalar takes the engine's own seed, as in DeZero
     out, g = [], F.tanh(x)
     for _ in range(order):
-        g = gd.grad(g, x, grad_outputs=np.ones_like(x0), create_graph=True)
+        g = gd.grad(g, x, grad_outputs=seed, create_graph=True)
         out.append(g)
     return out
 
