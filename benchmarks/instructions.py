@@ -7,8 +7,8 @@ Each workload runs 20 times to warm up, then `gc.freeze()`, then `--calls` times
 of a process that makes no counted calls is subtracted and the rest divided by `--calls`.
 `--repo` imports gdezero from another checkout but always runs this file's workloads, so
 two trees are compared on the same code. Needs valgrind; `setarch -R` (no address
-randomisation), `PYTHONHASHSEED=0`, `OMP_NUM_THREADS=1` and leaving PyTorch unimported make
-the count repeatable; run one at a time (a busy second core moved W2 by 4 %).
+randomisation), `PYTHONHASHSEED=0`, `OMP_NUM_THREADS=1` and leaving PyTorch unimported (with
+it, a busy second core moved W2 by 4 %) make two runs agree to ~0.3 %, side by side or not.
 """
 import argparse
 import gc
